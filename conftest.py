@@ -1,0 +1,21 @@
+"""Test set-up shared by every app.
+
+The real bundled geography (demo/geography) is loaded once per test database: placement and
+profiles are only meaningful against the real ONS lookups.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("SAFERHOOD_PROFILE", "dev")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # noqa: F811 - extends pytest-django's fixture
+    from saferhood.areas.importers import import_geography
+
+    with django_db_blocker.unblock():
+        import_geography(None)

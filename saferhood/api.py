@@ -1,0 +1,16 @@
+"""The JSON API (django-ninja); OpenAPI schema at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+api = NinjaAPI(
+    title="Saferhood API",
+    version="1",
+    description="Evidence base for a Community Safety Partnership: areas, profiles and police.uk data.",
+    urls_namespace="api",
+)
+
+from saferhood.crime.api import router as profile_router  # noqa: E402
+
+api.add_router("/", profile_router)
