@@ -33,7 +33,9 @@ class Area(models.Model):
     code = models.CharField(max_length=40, unique=True, help_text="ONS GSS code, or a slug for a town")
     name = models.CharField(max_length=200)
     level = models.CharField(max_length=8, choices=AreaLevel.choices, db_index=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
     # Space-separated vintages this code belongs to, e.g. "LSOA11 LSOA21" or "WD21 WD25".
     vintages = models.CharField(max_length=100, blank=True)
     # Boundary as a GeoJSON geometry in WGS84 (lon/lat), where we have one.

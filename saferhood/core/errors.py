@@ -10,7 +10,9 @@ class ImportFileError(Exception):
     was found, so an analyst can open the file and fix it.
     """
 
-    def __init__(self, path: str, message: str, *, line: int | None = None, column: str | None = None) -> None:
+    def __init__(
+        self, path: str, message: str, *, line: int | None = None, column: str | None = None
+    ) -> None:
         self.path = str(path)
         self.line = line
         self.column = column

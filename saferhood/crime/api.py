@@ -1,7 +1,144 @@
-"""API routes for area profiles."""
+"""API routes: areas and their profiles."""
 
 from __future__ import annotations
 
-from ninja import Router
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from saferhood.crime.profiles import ProfileError, build_profile, default_period, find_area
 
 router = Router(tags=["areas"])
+
+
+class AreaRef(Schema):
+    code: str
+    name: str
+    level: str
+
+
+class AreaOut(AreaRef):
+    parent: AreaRef | None = None
+    children: list[AreaRef]
+
+
+class ProfileQuery(Schema):
+    start: str | None = Field(
+        None, alias="from", description="first month, YYYY-MM (default: 11 months before 'to')"
+    )
+    end: str | None = Field(
+        None, alias="to", description="last month, YYYY-MM (default: latest month with data)"
+    )
+
+
+class ProfileArea(AreaRef):
+    parent: AreaRef | None
+    population: int | None
+    population_vintage: str | None
+
+
+class Period(Schema):
+    start: str = Field(..., alias="from")
+    end: str = Field(..., alias="to")
+    months: int | None = None
+
+
+class Change(Schema):
+    absolute: int | None
+    percent: float | None
+    significant: bool | None
+    p_value: float | None = None
+    test: str
+
+
+class Previous(Schema):
+    period: Period
+    crimes: int
+    asb: int
+    by_type: dict[str, int]
+    rate_per_1000: float | None
+    gaps: list[str]
+
+
+class MonthPoint(Schema):
+    month: str
+    crimes: int | None
+    asb: int | None
+
+
+class ChildArea(AreaRef):
+    vintages: str
+    crimes: int
+    asb: int
+    population: int | None
+    rate_per_1000: float | None
+
+
+class SourceMonths(Schema):
+    source: str
+    months: list[str]
+
+
+class Profile(Schema):
+    area: ProfileArea
+    period: Period
+    crimes: int
+    asb: int
+    by_type: dict[str, int]
+    rate_per_1000: float | None
+    rate_basis: str
+    previous: Previous
+    change: Change
+    series: list[MonthPoint]
+    gaps: list[str]
+    sources: list[SourceMonths]
+    children: list[ChildArea]
+
+
+def _area_or_404(code: str):
+    area = find_area(code)
+    if area is None:
+        raise HttpError(
+            404, f"no area with code {code!r}: use an LSOA, ward or local authority code, or a town slug"
+        )
+    return area
+
+
+@router.get("/areas/{code}", response=AreaOut, summary="An area, its parent and its children")
+def area_detail(request: HttpRequest, code: str) -> dict[str, Any]:
+    area = _area_or_404(code)
+    return {
+        "code": area.code,
+        "name": area.name,
+        "level": area.level,
+        "parent": area.parent,
+        "children": list(area.children.order_by("name")),
+    }
+
+
+@router.get(
+    "/areas/{code}/profile",
+    response=Profile,
+    by_alias=True,
+    summary="Crime and ASB profile of an area for a period, compared with the period before",
+)
+def area_profile(request: HttpRequest, code: str, query: Query[ProfileQuery]) -> dict[str, Any]:
+    area = _area_or_404(code)
+    start, end = query.start, query.end
+    if start is None or end is None:
+        default_start, default_end = default_period(area)
+        if end is None:
+            end = default_end
+        if start is None:
+            from saferhood.core.months import MonthError, add_months
+
+            try:
+                start = add_months(end, -11)
+            except MonthError:
+                start = default_start
+    try:
+        return build_profile(area, start, end)
+    except ProfileError as exc:
+        raise HttpError(422, str(exc)) from exc

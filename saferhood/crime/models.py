@@ -66,6 +66,7 @@ class ImportRun(models.Model):
 
     kind = models.CharField(max_length=20, choices=RecordKind.choices)
     force = models.CharField(max_length=100, help_text="police.uk force slug, e.g. 'staffordshire'")
+    source = models.CharField(max_length=60, blank=True, help_text="named data set, for count imports")
     month = models.CharField(max_length=7)
     file_name = models.CharField(max_length=500)
     checksum = models.CharField(max_length=64, help_text="sha256 of the file(s) imported")
@@ -75,7 +76,9 @@ class ImportRun(models.Model):
     rows_replaced = models.PositiveIntegerField(default=0)
     rows_without_location = models.PositiveIntegerField(default=0)
     rows_outside_partnership = models.PositiveIntegerField(default=0)
-    rows_duplicate = models.PositiveIntegerField(default=0, help_text="API records dropped as repeats of an id")
+    rows_duplicate = models.PositiveIntegerField(
+        default=0, help_text="API records dropped as repeats of an id"
+    )
     created_on = models.DateTimeField(auto_now_add=True)
 
     objects = ImportRunQuerySet.as_manager()
@@ -105,6 +108,15 @@ class PlacedRecord(models.Model):
         abstract = True
 
 
+class OutcomeRecordQuerySet(models.QuerySet):
+    def for_crime(self, crime: CrimeRecord | str) -> OutcomeRecordQuerySet:
+        """Outcomes of a crime (or Crime ID), oldest month first; none for ASB (no Crime ID)."""
+        crime_id = crime if isinstance(crime, str) else crime.crime_id
+        if not crime_id:
+            return self.none()
+        return self.filter(crime_id=crime_id).order_by("month", "pk")
+
+
 class CrimeRecord(PlacedRecord):
     """A street-level crime or ASB incident, from a street CSV or the API."""
 
@@ -126,6 +138,10 @@ class CrimeRecord(PlacedRecord):
             models.Index(fields=["lad_code", "month"]),
         ]
 
+    def outcomes(self) -> OutcomeRecordQuerySet:
+        """The outcomes police.uk published for this crime, joined by Crime ID."""
+        return OutcomeRecord.objects.for_crime(self)
+
 
 class OutcomeRecord(PlacedRecord):
     """An outcome recorded in a month for a crime (joined to crimes by Crime ID)."""
@@ -137,6 +153,8 @@ class OutcomeRecord(PlacedRecord):
     published_lsoa_code = models.CharField(max_length=9, blank=True)
     published_lsoa_name = models.CharField(max_length=100, blank=True)
     outcome_type = models.CharField(max_length=150)
+
+    objects = OutcomeRecordQuerySet.as_manager()
 
 
 class StopSearchRecord(PlacedRecord):
@@ -181,3 +199,35 @@ class MonthlyCount(models.Model):
             models.Index(fields=["ward_code", "month"]),
             models.Index(fields=["lsoa_code", "month"]),
         ]
+
+
+class RunCoverage(models.Model):
+    """The local authorities and months an import has counts for.
+
+    A few rows per run: what coverage (see ``coverage.py``) reads to decide which source answers
+    for an area-month, without scanning the count table.
+    """
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="coverage")
+    lad_code = models.CharField(max_length=9)
+    month = models.CharField(max_length=7)
+    # False when some of the run's records there were placed only down to ward (e.g. API JSON by
+    # ward polygon): LSOA figures for that month would then be undercounts, so they are gaps.
+    lsoa_complete = models.BooleanField()
+
+    class Meta:
+        indexes = [models.Index(fields=["lad_code", "month"])]
+
+
+def record_coverage(run: ImportRun) -> None:
+    """Fill :class:`RunCoverage` for a run from its monthly counts (call after they are stored)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {RunCoverage._meta.db_table} (run_id, lad_code, month, lsoa_complete) "
+            "SELECT run_id, lad_code, month, MIN(CASE WHEN lsoa_code <> '' THEN 1 ELSE 0 END) = 1 "
+            f"FROM {MonthlyCount._meta.db_table} WHERE run_id = %s AND lad_code <> '' "
+            "GROUP BY run_id, lad_code, month",
+            [run.pk],
+        )

@@ -4,4 +4,5 @@ from saferhood.dashboard import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("areas/<str:code>/", views.area_profile, name="area-profile"),
 ]

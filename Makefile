@@ -1,0 +1,86 @@
+# Saferhood: every set-up step lives here, so a fresh Debian machine needs only `make run` or `make test`.
+#
+#   make install   uv, the virtualenv, Python packages, GOV.UK Frontend (npm ci) copied into static/
+#   make run       install, migrate the SQLite database in var/, load the bundled demo data, serve :8000
+#   make test      install (+ chromium, postgresql), ruff, migrations check, pytest on SQLite then PostgreSQL
+#   make bench     install, run the benchmarks (results in benchmarks/results/)
+#
+# Install steps are guarded by stamp files, so a second run is quick.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PY := .venv/bin/python
+MANAGE := SAFERHOOD_PROFILE=dev $(PY) manage.py
+GOVUK_SRC := node_modules/govuk-frontend/dist/govuk
+GOVUK_DST := saferhood/static/govuk
+DEMO_USER ?= analyst
+DEMO_PASSWORD ?= sandwell-demo-2026
+export DEMO_PASSWORD
+
+.PHONY: help install run test bench lint clean
+
+help:
+	@echo "make run    set everything up and serve Saferhood at http://127.0.0.1:8000"
+	@echo "make test   set everything up and run the whole test suite (SQLite, then PostgreSQL)"
+	@echo "make bench  run the benchmarks (results in benchmarks/results/)"
+
+install: .venv/.saferhood-installed $(GOVUK_DST)/.installed
+
+# --- Python --------------------------------------------------------------------------------------
+.venv/.saferhood-installed: pyproject.toml
+	@command -v uv >/dev/null 2>&1 || { \
+	  command -v pip >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q python3-pip python3-venv); \
+	  pip install --quiet uv || pip install --quiet --break-system-packages uv; }
+	@test -x $(PY) || uv venv --quiet --python python3 .venv
+	uv pip install --quiet -p $(PY) -e '.[dev]'
+	@touch $@
+
+# --- GOV.UK Frontend (from npm, pinned in package.json / package-lock.json) -----------------------
+node_modules/.saferhood-installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q nodejs npm)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The CSS asks for fonts and images at /assets/...; re-point those URLs at where Django serves them.
+$(GOVUK_DST)/.installed: node_modules/.saferhood-installed
+	rm -rf $(GOVUK_DST)
+	mkdir -p $(GOVUK_DST)
+	cp -r $(GOVUK_SRC)/assets $(GOVUK_DST)/assets
+	cp $(GOVUK_SRC)/govuk-frontend.min.js $(GOVUK_DST)/
+	sed 's#url(/assets/#url(/static/govuk/assets/#g' $(GOVUK_SRC)/govuk-frontend.min.css > $(GOVUK_DST)/govuk-frontend.min.css
+	@touch $@
+
+# --- Run -----------------------------------------------------------------------------------------
+run: install
+	@mkdir -p var
+	$(MANAGE) migrate --no-input
+	$(MANAGE) load_demo
+	$(MANAGE) create_demo_user --username $(DEMO_USER)
+	@echo
+	@echo "Open http://127.0.0.1:8000 — sign in as $(DEMO_USER) / $(DEMO_PASSWORD)"
+	@echo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+# --- Test ----------------------------------------------------------------------------------------
+test: install system-packages lint
+	$(MANAGE) makemigrations --check --dry-run
+	SAFERHOOD_PROFILE=dev $(PY) -m pytest
+	scripts/with-postgres.sh env SAFERHOOD_PROFILE=dev $(PY) -m pytest -m "not browser"
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+.PHONY: system-packages
+system-packages:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q chromium)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q postgresql)
+
+# --- Benchmarks ----------------------------------------------------------------------------------
+bench: install
+	SAFERHOOD_PROFILE=dev $(PY) -m benchmarks.run
+
+clean:
+	rm -rf $(GOVUK_DST) node_modules .venv/.saferhood-installed test-results

@@ -1,0 +1,281 @@
+"""Area profiles: how much, what kind, where, and is it going up or down.
+
+A profile sums :class:`MonthlyCount` rows (never records), so it costs a few hundred rows of
+arithmetic whatever the number of records. Months for which no data is loaded for the area's
+local authority are *gaps*: shown as such, never as zeros, and a change is only tested when
+both periods are complete.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Sum
+
+from saferhood.analytics.change import TEST_NAME, compare_counts
+from saferhood.areas.models import Area, AreaLevel, Population
+from saferhood.core.months import (
+    MonthError,
+    add_months,
+    month_index,
+    month_range,
+    parse_month,
+    previous_period,
+)
+from saferhood.crime.coverage import Coverage, coverage_for
+from saferhood.crime.models import ASB, MonthlyCount
+
+# Which placement column on MonthlyCount holds an area of each level.
+LEVEL_COLUMN = {
+    AreaLevel.LSOA: "lsoa_code",
+    AreaLevel.WARD: "ward_code",
+    AreaLevel.TOWN: "town_code",
+    AreaLevel.LAD: "lad_code",
+}
+POPULATION_VINTAGES = ("mid-2022", "census-2021")  # preferred first
+RATE_BASIS = "crimes excluding anti-social behaviour per 1,000 residents"
+
+
+class ProfileError(ValueError):
+    """A profile request that cannot be answered as asked (bad or reversed months)."""
+
+
+def find_area(code: str) -> Area | None:
+    """An area by ONS code or town slug (codes are matched case-insensitively)."""
+    area = Area.objects.select_related("parent").filter(code=code).first()
+    if area is None:
+        area = Area.objects.select_related("parent").filter(code__iexact=code).first()
+    return area
+
+
+def lad_codes(area: Area) -> list[str]:
+    """The local authority codes an area lies in (several for a CSP or force area)."""
+    if area.level in (AreaLevel.CSP, AreaLevel.PFA):
+        frontier = [area.pk]
+        found: list[str] = []
+        for _ in range(3):
+            rows = list(Area.objects.filter(parent_id__in=frontier).values_list("pk", "code", "level"))
+            found += [code for _, code, level in rows if level == AreaLevel.LAD]
+            frontier = [pk for pk, _, level in rows if level != AreaLevel.LAD]
+            if not frontier:
+                break
+        return found
+    node: Area | None = area
+    while node is not None and node.level != AreaLevel.LAD:
+        node = node.parent
+    return [node.code] if node else []
+
+
+def area_filter(area: Area) -> dict[str, Any]:
+    column = LEVEL_COLUMN.get(area.level)
+    if column:
+        return {column: area.code}
+    return {"lad_code__in": lad_codes(area)}
+
+
+def population_of(area: Area) -> tuple[int | None, str | None]:
+    rows = dict(
+        Population.objects.filter(area=area, vintage__in=POPULATION_VINTAGES).values_list("vintage", "count")
+    )
+    for vintage in POPULATION_VINTAGES:
+        if vintage in rows:
+            return rows[vintage], vintage
+    return None, None
+
+
+def covered_months(area: Area) -> dict[str, list[str]]:
+    """Months with data for all of the area's local authorities, with the sources that supplied them."""
+    cov = coverage_for(lad_codes(area), need_lsoa=area.level == AreaLevel.LSOA)
+    return {m: sorted(cov.sources[m]) for m in sorted(cov.complete_months())}
+
+
+def _count_rows(area: Area, cov: Coverage, start: str, end: str, *extra: str) -> list[dict[str, Any]]:
+    """Monthly count rows for the area, keeping for each LAD-month only the source coverage chose."""
+    rows = (
+        MonthlyCount.objects.filter(**area_filter(area), month__gte=start, month__lte=end)
+        .values("lad_code", "month", "crime_type", "run__kind", *extra)
+        .annotate(n=Sum("count"))
+    )
+    return [r for r in rows if cov.uses(r["lad_code"], r["month"], r["run__kind"])]
+
+
+def default_period(area: Area) -> tuple[str, str]:
+    """The latest twelve months ending with the latest month that has data for the area."""
+    covered = covered_months(area)
+    end = max(covered) if covered else None
+    if end is None:
+        from django.utils import timezone
+
+        today = timezone.now().date()
+        end = f"{today.year:04d}-{today.month:02d}"
+    return add_months(end, -11), end
+
+
+def validate_period(start: str | None, end: str | None) -> tuple[str, str]:
+    if not start or not end:
+        raise ProfileError("give both 'from' and 'to' as YYYY-MM")
+    for name, value in (("from", start), ("to", end)):
+        try:
+            parse_month(value)
+        except MonthError as exc:
+            raise ProfileError(f"'{name}': {exc}") from exc
+    if month_index(start) > month_index(end):
+        raise ProfileError(f"'from' ({start}) is after 'to' ({end}): the period is reversed")
+    if month_index(end) - month_index(start) >= 120:
+        raise ProfileError("the period is longer than ten years; choose a shorter one")
+    return start, end
+
+
+def _rate(crimes: int | None, population: int | None) -> float | None:
+    if crimes is None or not population:
+        return None
+    return round(1000.0 * crimes / population, 2)
+
+
+def _tally(rows: list[dict[str, Any]], months: set[str]) -> dict[str, Any]:
+    by_type: dict[str, int] = defaultdict(int)
+    for row in rows:
+        if row["month"] in months:
+            by_type[row["crime_type"]] += row["n"]
+    asb = by_type.get(ASB, 0)
+    crimes = sum(n for t, n in by_type.items() if t != ASB)
+    return {
+        "crimes": crimes,
+        "asb": asb,
+        "by_type": dict(sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))),
+    }
+
+
+def _children(area: Area, cov: Coverage, start: str, end: str, covered: set[str]) -> list[dict[str, Any]]:
+    children = list(Area.objects.filter(parent=area).order_by("name"))
+    if not children:
+        return []
+    pops = dict(
+        Population.objects.filter(area__in=children, vintage=POPULATION_VINTAGES[0]).values_list(
+            "area_id", "count"
+        )
+    )
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: {"crimes": 0, "asb": 0})
+    for level in {c.level for c in children}:
+        column = LEVEL_COLUMN.get(level)
+        if column is None:
+            continue
+        for row in _count_rows(area, cov, start, end, column):
+            if row["month"] not in covered:
+                continue
+            key = "asb" if row["crime_type"] == ASB else "crimes"
+            totals[row[column]][key] += row["n"]
+    result = []
+    for child in children:
+        t = totals.get(child.code, {"crimes": 0, "asb": 0})
+        result.append(
+            {
+                "code": child.code,
+                "name": child.name,
+                "level": child.level,
+                "vintages": child.vintages,
+                "crimes": t["crimes"],
+                "asb": t["asb"],
+                "population": pops.get(child.pk),
+                "rate_per_1000": _rate(t["crimes"], pops.get(child.pk)),
+            }
+        )
+    return result
+
+
+def _sources(covered_by: dict[str, list[str]], months: list[str]) -> list[dict[str, Any]]:
+    """Which source supplied which of the period's months."""
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for month in months:
+        for source in covered_by.get(month, []):
+            by_source[source].append(month)
+    return [{"source": source, "months": ms} for source, ms in sorted(by_source.items())]
+
+
+def build_profile(area: Area, start: str | None, end: str | None) -> dict[str, Any]:
+    """The area's profile for ``start``–``end`` (YYYY-MM, inclusive) and the period before it."""
+    start, end = validate_period(start, end)
+    prev_start, prev_end = previous_period(start, end)
+    cov = coverage_for(lad_codes(area), need_lsoa=area.level == AreaLevel.LSOA)
+    covered = cov.complete_months()
+    covered_by = {m: sorted(cov.sources[m]) for m in covered}
+    period_months = month_range(start, end)
+    previous_months = month_range(prev_start, prev_end)
+
+    rows = _count_rows(area, cov, prev_start, end)
+    now = _tally(rows, set(period_months) & covered)
+    before = _tally(rows, set(previous_months) & covered)
+    population, vintage = population_of(area)
+
+    gaps = [m for m in period_months if m not in covered]
+    previous_gaps = [m for m in previous_months if m not in covered]
+    if len(gaps) == len(period_months):
+        change = {
+            "absolute": None,
+            "percent": None,
+            "significant": None,
+            "test": "no data loaded for this period",
+        }
+    elif gaps or previous_gaps:
+        change = {
+            "absolute": now["crimes"] - before["crimes"],
+            "percent": None,
+            "significant": None,
+            "test": "not tested: months are missing in "
+            + (
+                "both periods" if gaps and previous_gaps else "this period" if gaps else "the previous period"
+            ),
+        }
+        if not previous_gaps and before["crimes"]:
+            change["percent"] = round(100.0 * (now["crimes"] - before["crimes"]) / before["crimes"], 1)
+    else:
+        tested = compare_counts(now["crimes"], before["crimes"])
+        change = {
+            "absolute": tested.absolute,
+            "percent": tested.percent,
+            "significant": tested.significant,
+            "p_value": round(tested.p_value, 6),
+            "test": TEST_NAME,
+        }
+
+    monthly: dict[str, dict[str, int]] = defaultdict(lambda: {"crimes": 0, "asb": 0})
+    for row in rows:
+        key = "asb" if row["crime_type"] == ASB else "crimes"
+        monthly[row["month"]][key] += row["n"]
+    series = [
+        {"month": m, "crimes": monthly[m]["crimes"], "asb": monthly[m]["asb"]}
+        if m in covered
+        else {"month": m, "crimes": None, "asb": None}
+        for m in period_months
+    ]
+    parent = area.parent
+    return {
+        "area": {
+            "code": area.code,
+            "name": area.name,
+            "level": area.level,
+            "parent": {"code": parent.code, "name": parent.name, "level": parent.level} if parent else None,
+            "population": population,
+            "population_vintage": vintage,
+        },
+        "period": {"from": start, "to": end, "months": len(period_months)},
+        "crimes": now["crimes"],
+        "asb": now["asb"],
+        "by_type": now["by_type"],
+        "rate_per_1000": _rate(now["crimes"], population),
+        "rate_basis": RATE_BASIS + (f" ({vintage} population)" if vintage else ""),
+        "previous": {
+            "period": {"from": prev_start, "to": prev_end},
+            "crimes": before["crimes"],
+            "asb": before["asb"],
+            "by_type": before["by_type"],
+            "rate_per_1000": _rate(before["crimes"], population),
+            "gaps": previous_gaps,
+        },
+        "change": change,
+        "series": series,
+        "gaps": gaps,
+        "sources": _sources(covered_by, period_months),
+        "children": _children(area, cov, start, end, covered),
+    }

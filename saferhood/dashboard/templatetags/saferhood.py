@@ -1,0 +1,56 @@
+"""Template helpers for Saferhood pages."""
+
+from __future__ import annotations
+
+from django import template
+from django.conf import settings
+
+register = template.Library()
+
+
+@register.simple_tag
+def partnership_name() -> str:
+    return settings.SAFERHOOD_PARTNERSHIP_NAME
+
+
+@register.filter
+def number(value: object) -> str:
+    """A count with thousands separators; an en dash where there is no figure."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+@register.filter
+def signed(value: object) -> str:
+    """A change with its sign (+12, −3); an en dash where there is none."""
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        text = f"{abs(value):,.1f}"
+    else:
+        text = f"{abs(int(value)):,}"
+    if value > 0:
+        return f"+{text}"
+    if value < 0:
+        return f"−{text}"
+    return text
+
+
+LEVEL_NAMES = {
+    "lsoa": "LSOA",
+    "ward": "Ward",
+    "town": "Town",
+    "lad": "Local authority",
+    "csp": "Community safety partnership",
+    "pfa": "Police force area",
+}
+
+
+@register.filter
+def level_name(level: str) -> str:
+    return LEVEL_NAMES.get(level, level)

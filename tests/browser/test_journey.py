@@ -1,0 +1,272 @@
+"""A signed-in analyst walks Sandwell → town → ward → LSOA and back, in Debian's Chromium.
+
+The server is a real ``runserver`` subprocess on its own SQLite file (not pytest-django's
+live_server, which would flush the session's geography), loaded the way an analyst would:
+``import geography``, ``import police <the Sandwell API JSON folder>``. Every number on the
+pages is checked against the JSON API, and Sandwell's against pandas reading the files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import shapely
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+API_JSON = ROOT / "demo" / "police-uk" / "police-uk-api-sandwell-wards-2018-06"
+SCREENSHOTS = ROOT / "test-results"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+USER, PASSWORD = "analyst", "browser-test-password-2026"
+PERIOD = "from=2018-06&to=2018-06"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _manage(env: dict[str, str], *args: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)")
+    if not (ROOT / "saferhood" / "static" / "govuk" / "govuk-frontend.min.css").exists():
+        pytest.fail("GOV.UK Frontend is not in saferhood/static/govuk/: run `make install`")
+    db = tmp_path_factory.mktemp("browser-db") / "saferhood.sqlite3"
+    env = {
+        **os.environ,
+        "SAFERHOOD_PROFILE": "dev",
+        "DATABASE_URL": f"sqlite:///{db}",
+        "DEMO_PASSWORD": PASSWORD,
+        "DEBUG": "1",  # runserver serves the static files only in debug
+    }
+    _manage(env, "migrate", "--no-input", "-v", "0")
+    _manage(env, "import", "geography")
+    _manage(env, "import", "police", "--no-progress", str(API_JSON))
+    _manage(env, "create_demo_user", "--username", USER)
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = (tmp_path_factory.mktemp("browser-log") / "runserver.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/sign-in/", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"runserver did not start; see {log.name}") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server: str):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=server)
+    page = context.new_page()
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server) else None)
+    yield page
+    context.close()
+    # Nothing may come from a CDN, font or tile server: every request stays on Saferhood.
+    assert outside == [], f"requests left the server: {outside}"
+
+
+def api_profile(server: str, code: str) -> dict:
+    with urllib.request.urlopen(f"{server}/api/v1/areas/{code}/profile?{PERIOD}", timeout=10) as response:
+        return json.load(response)
+
+
+def number(text: str) -> int | float | None:
+    text = text.strip().replace(",", "").replace("−", "-")
+    if text in ("–", ""):
+        return None
+    return float(text) if "." in text else int(text)
+
+
+def shown(page, testid: str) -> int | float | None:
+    return number(page.get_by_test_id(testid).first.inner_text())
+
+
+def assert_page_matches_api(page, server: str, code: str) -> dict:
+    """The headline figures and the child table on the page are the API's."""
+    api = api_profile(server, code)
+    assert page.get_by_test_id("area-name").inner_text() == api["area"]["name"]
+    assert shown(page, "crimes") == api["crimes"]
+    assert shown(page, "asb") == api["asb"]
+    assert shown(page, "rate") == (
+        round(api["rate_per_1000"], 2) if api["rate_per_1000"] is not None else None
+    )
+    assert shown(page, "previous-crimes") == api["previous"]["crimes"]
+    assert shown(page, "change-absolute") == api["change"]["absolute"]
+    for child in api["children"]:
+        row = page.locator(f'[data-testid="children"] tr[data-code="{child["code"]}"]')
+        assert number(row.get_by_test_id("child-crimes").inner_text()) == child["crimes"], child
+        assert number(row.get_by_test_id("child-asb").inner_text()) == child["asb"], child
+    by_type = {
+        row.get_attribute("data-type"): number(row.get_by_test_id("type-count").inner_text())
+        for row in page.locator('[data-testid="by-type"] tbody tr[data-type]').all()
+    }
+    assert by_type == api["by_type"]
+    return api
+
+
+def pandas_sandwell_counts() -> tuple[int, int]:
+    """Crimes (excluding ASB) and ASB in the bundled API JSON that lie inside Sandwell.
+
+    Deduplicated on ``id`` and placed with shapely in the ONS ward polygons, independently of
+    Saferhood's code: the police's request polygons overlap the borough edge, so a few of the
+    2,834 records lie in a neighbouring borough.
+    """
+    records = []
+    for path in sorted(API_JSON.glob("*.json")):
+        records += json.loads(path.read_text())
+    frame = pd.DataFrame(
+        {
+            "id": [r["id"] for r in records],
+            "category": [r["category"] for r in records],
+            "lon": [float(r["location"]["longitude"]) for r in records],
+            "lat": [float(r["location"]["latitude"]) for r in records],
+        }
+    ).drop_duplicates("id")
+    geo = ROOT / "demo" / "geography" / "ons-census-merged-wards-2011-west-midlands" / "E08000028.geojson"
+    wards = json.loads(geo.read_text())["features"]
+    borough = shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in wards])
+    inside = shapely.intersects(borough, shapely.points(frame.lon.to_numpy(), frame.lat.to_numpy()))
+    frame = frame[inside]
+    asb = int((frame.category == "anti-social-behaviour").sum())
+    return len(frame) - asb, asb
+
+
+def test_pandas_reference_counts() -> None:
+    # Of the 2,834 unique records (465 ASB), nearly all lie inside Sandwell's wards.
+    crimes, asb = pandas_sandwell_counts()
+    assert 2800 < crimes + asb <= 2834
+    assert 455 < asb <= 465
+
+
+def test_sign_in_and_walk_down_and_up_the_hierarchy(page, server: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    # Signing in with a wrong password shows the GOV.UK error summary.
+    page.goto("/")
+    assert "/sign-in/" in page.url
+    page.get_by_label("Username").fill(USER)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_test_id("error-summary").is_visible()
+    page.screenshot(path=SCREENSHOTS / "00-sign-in-error.png")
+
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/areas/E08000028/")
+    assert page.get_by_test_id("area-name").inner_text() == "Sandwell"
+
+    # Choose June 2018 with the period form.
+    page.get_by_label("From").fill("2018-06")
+    page.get_by_label("To").fill("2018-06")
+    page.get_by_role("button", name="Show period").click()
+    page.wait_for_url(f"**/areas/E08000028/?{PERIOD}")
+    page.screenshot(path=SCREENSHOTS / "01-sandwell.png")
+    page.screenshot(path=SCREENSHOTS / "01-sandwell-full.png", full_page=True)
+    sandwell = assert_page_matches_api(page, server, "E08000028")
+    assert (shown(page, "crimes"), shown(page, "asb")) == pandas_sandwell_counts()
+    assert sandwell["area"]["population"] and shown(page, "population") == sandwell["area"]["population"]
+    footer = page.locator("footer").inner_text()
+    assert "Open Government Licence v3.0" in footer
+    assert "Contains OS data © Crown copyright and database right" in footer
+
+    # Down: a town, one of its wards, one of that ward's LSOAs.
+    page.locator('[data-testid="children"]').get_by_role("link", name="Tipton", exact=True).click()
+    page.wait_for_url(f"**/areas/tipton/?{PERIOD}")
+    page.screenshot(path=SCREENSHOTS / "02-tipton.png")
+    tipton = assert_page_matches_api(page, server, "tipton")
+    assert tipton["crimes"] > 0
+    assert sum(c["crimes"] for c in tipton["children"]) == tipton["crimes"]
+
+    ward = max(tipton["children"], key=lambda c: c["crimes"])
+    page.locator(f'[data-testid="children"] tr[data-code="{ward["code"]}"] a').click()
+    page.wait_for_url(f"**/areas/{ward['code']}/?{PERIOD}")
+    page.screenshot(path=SCREENSHOTS / "03-ward.png")
+    ward_profile = assert_page_matches_api(page, server, ward["code"])
+    assert ward_profile["crimes"] == ward["crimes"] > 0
+
+    lsoa = ward_profile["children"][0]
+    page.locator(f'[data-testid="children"] tr[data-code="{lsoa["code"]}"] a').click()
+    page.wait_for_url(f"**/areas/{lsoa['code']}/?{PERIOD}")
+    page.screenshot(path=SCREENSHOTS / "04-lsoa.png")
+    # API JSON records carry no LSOA: they are placed down to ward only, so the LSOA shows its own (zero) figures.
+    assert_page_matches_api(page, server, lsoa["code"])
+
+    # Back up by the breadcrumbs, keeping the period.
+    crumbs = page.get_by_test_id("breadcrumbs")
+    crumbs.get_by_role("link", name=ward["name"], exact=True).click()
+    page.wait_for_url(f"**/areas/{ward['code']}/?{PERIOD}")
+    page.get_by_test_id("breadcrumbs").get_by_role("link", name="Sandwell", exact=True).click()
+    page.wait_for_url(f"**/areas/E08000028/?{PERIOD}")
+    assert shown(page, "crimes") == sandwell["crimes"]
+
+
+def test_bad_period_shows_an_error_summary(page, server: str) -> None:
+    page.goto("/sign-in/")
+    page.get_by_label("Username").fill(USER)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    response = page.goto("/areas/E08000028/?from=2018-07&to=2018-06")
+    assert response.status == 400
+    summary = page.get_by_test_id("error-summary")
+    assert summary.is_visible()
+    assert "2018-07" in summary.inner_text()
+    page.screenshot(path=SCREENSHOTS / "05-bad-period.png")
