@@ -65,6 +65,7 @@ run: install
 
 # --- Test ----------------------------------------------------------------------------------------
 test: install system-packages lint
+	@mkdir -p var
 	$(MANAGE) makemigrations --check --dry-run
 	SAFERHOOD_PROFILE=dev $(PY) -m pytest
 	scripts/with-postgres.sh env SAFERHOOD_PROFILE=dev $(PY) -m pytest -m "not browser"

@@ -24,7 +24,7 @@ FORCE_SLUG_OVERRIDES = {
     "London, City of": "city-of-london",
     "Devon & Cornwall": "devon-and-cornwall",
 }
-COUNTS_KIND = "counts"
+COUNTS_KIND = RecordKind.COUNTS
 SOURCE_NAMES = {RecordKind.STREET: "police.uk street", RecordKind.API: "police.uk API"}
 
 

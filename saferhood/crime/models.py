@@ -38,6 +38,7 @@ class RecordKind(models.TextChoices):
     OUTCOMES = "outcomes", "Outcomes (CSV)"
     STOP_AND_SEARCH = "stop-and-search", "Stop and search (CSV)"
     API = "api", "Street-level crime and ASB (police.uk API JSON)"
+    COUNTS = "counts", "Counts per area × month × crime type (aggregated extract)"
 
 
 class PlacementMethod(models.TextChoices):
