@@ -55,8 +55,8 @@ class Change(Schema):
 
 class Previous(Schema):
     period: Period
-    crimes: int
-    asb: int
+    crimes: int | None
+    asb: int | None
     by_type: dict[str, int]
     rate_per_1000: float | None
     gaps: list[str]

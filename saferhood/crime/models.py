@@ -133,11 +133,10 @@ class CrimeRecord(PlacedRecord):
     context = models.TextField(blank=True)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["crime_id"]),
-            models.Index(fields=["ward_code", "month"]),
-            models.Index(fields=["lad_code", "month"]),
-        ]
+        # Few indexes on purpose: each one slows every import, and profiles read MonthlyCount.
+        # Point analyses select a local authority's months. Outcomes are found from a crime by
+        # the index on OutcomeRecord.crime_id, so records need none of their own.
+        indexes = [models.Index(fields=["lad_code", "month"])]
 
     def outcomes(self) -> OutcomeRecordQuerySet:
         """The outcomes police.uk published for this crime, joined by Crime ID."""
@@ -194,11 +193,11 @@ class MonthlyCount(models.Model):
     count = models.PositiveIntegerField()
 
     class Meta:
+        # Two indexes serve every level: a town is read within its local authority, an LSOA
+        # within its ward (see profiles.area_filter). Each extra index slows every import.
         indexes = [
             models.Index(fields=["lad_code", "month"]),
-            models.Index(fields=["town_code", "month"]),
             models.Index(fields=["ward_code", "month"]),
-            models.Index(fields=["lsoa_code", "month"]),
         ]
 
 

@@ -68,6 +68,11 @@ def lad_codes(area: Area) -> list[str]:
 
 
 def area_filter(area: Area) -> dict[str, Any]:
+    """Filter on MonthlyCount for the area, led by a column that has an index."""
+    if area.level == AreaLevel.TOWN:
+        return {"lad_code__in": lad_codes(area), "town_code": area.code}
+    if area.level == AreaLevel.LSOA and area.parent is not None:
+        return {"ward_code": area.parent.code, "lsoa_code": area.code}
     column = LEVEL_COLUMN.get(area.level)
     if column:
         return {column: area.code}
@@ -210,12 +215,13 @@ def build_profile(area: Area, start: str | None, end: str | None) -> dict[str, A
 
     gaps = [m for m in period_months if m not in covered]
     previous_gaps = [m for m in previous_months if m not in covered]
-    if len(gaps) == len(period_months):
+    no_previous = len(previous_gaps) == len(previous_months)
+    if len(gaps) == len(period_months) or no_previous:
         change = {
             "absolute": None,
             "percent": None,
             "significant": None,
-            "test": "no data loaded for this period",
+            "test": "not tested: no data loaded for " + ("this period" if gaps else "the previous period"),
         }
     elif gaps or previous_gaps:
         change = {
@@ -223,12 +229,8 @@ def build_profile(area: Area, start: str | None, end: str | None) -> dict[str, A
             "percent": None,
             "significant": None,
             "test": "not tested: months are missing in "
-            + (
-                "both periods" if gaps and previous_gaps else "this period" if gaps else "the previous period"
-            ),
+            + ("both periods" if gaps and previous_gaps else "this period" if gaps else "the previous period"),
         }
-        if not previous_gaps and before["crimes"]:
-            change["percent"] = round(100.0 * (now["crimes"] - before["crimes"]) / before["crimes"], 1)
     else:
         tested = compare_counts(now["crimes"], before["crimes"])
         change = {
@@ -238,6 +240,8 @@ def build_profile(area: Area, start: str | None, end: str | None) -> dict[str, A
             "p_value": round(tested.p_value, 6),
             "test": TEST_NAME,
         }
+    if no_previous:
+        before = {"crimes": None, "asb": None, "by_type": {}}
 
     monthly: dict[str, dict[str, int]] = defaultdict(lambda: {"crimes": 0, "asb": 0})
     for row in rows:

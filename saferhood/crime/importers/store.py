@@ -188,17 +188,35 @@ def store_run(
                 sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})"
                 cursor.executemany(sql, list(zip(*all_columns.values(), strict=True)))
             if kind in COUNT_SOURCES and n:
-                fill_monthly_counts(cursor, run.pk, COUNT_SOURCES[kind])
+                fill_monthly_counts(cursor, run.pk, COUNT_SOURCES[kind], month, columns["crime_type"], placed)
                 record_coverage(run)
     return run
 
 
-def fill_monthly_counts(cursor, run_id: int, source: str) -> None:
-    """One row per area × month × crime type of the run (only street and API records count)."""
-    group = "month, crime_type, lsoa_code, ward_code, town_code, lad_code"
-    cursor.execute(
-        f"INSERT INTO {MonthlyCount._meta.db_table} (run_id, source, {group}, count) "
-        f"SELECT run_id, %s, {group}, COUNT(*) FROM {CrimeRecord._meta.db_table} "
-        f"WHERE run_id = %s GROUP BY run_id, {group}",
-        [source, run_id],
+def fill_monthly_counts(
+    cursor, run_id: int, source: str, month: str, crime_type: Sequence[str], placed: Placed
+) -> None:
+    """One row per area × month × crime type of the run (only street and API records count).
+
+    Counted in pandas from the arrays already in memory: a GROUP BY over the freshly written
+    records cost more than writing them (see benchmarks/results/import.json).
+    """
+    frame = pd.DataFrame(
+        {
+            "crime_type": np.asarray(crime_type, dtype=object),
+            "lsoa_code": placed.lsoa,
+            "ward_code": placed.ward,
+            "town_code": placed.town,
+            "lad_code": placed.lad,
+        }
+    )
+    keys = ["crime_type", "lsoa_code", "ward_code", "town_code", "lad_code"]
+    grouped = frame.groupby(keys, sort=False).size().reset_index(name="count")
+    grouped.insert(0, "month", month)
+    grouped.insert(0, "source", source)
+    grouped.insert(0, "run_id", run_id)
+    cursor.executemany(
+        f"INSERT INTO {MonthlyCount._meta.db_table} (run_id, source, month, {', '.join(keys)}, count) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        grouped.astype(object).to_numpy().tolist(),
     )

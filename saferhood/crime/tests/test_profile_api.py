@@ -187,3 +187,10 @@ def test_unknown_area_is_404(db, client):
 def test_openapi_documents_the_profile(db, client):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/areas/{code}/profile" in schema["paths"]
+
+
+def test_a_previous_period_without_data_is_no_data_not_zero(loaded, client):
+    body = profile(client, "E08000028", "2018-06", "2018-06")
+    assert body["previous"]["crimes"] is None and body["previous"]["asb"] is None
+    assert body["change"]["absolute"] is None and body["change"]["significant"] is None
+    assert "no data" in body["change"]["test"]

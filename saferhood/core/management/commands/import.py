@@ -1,4 +1,4 @@
-"""``saferhood import geography|police PATH…``: load ONS geography or police.uk data.
+"""``saferhood import geography|police|counts PATH…``: load ONS geography, police.uk data or counts.
 
 Each importer is atomic per file (or force-month): a malformed file stops the command with a
 message naming file, line and column, a non-zero exit status, and nothing from it stored.
@@ -14,7 +14,10 @@ from saferhood.core.errors import ImportFileError
 
 
 class Command(BaseCommand):
-    help = "Import data: 'geography' (ONS lookups, populations, boundaries, towns) or 'police' (police.uk files)."
+    help = (
+        "Import data: 'geography' (ONS lookups, populations, boundaries, towns), 'police' (police.uk "
+        "files) or 'counts' (crimes per area × month × crime type, under a source name)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="what", required=True)
@@ -26,6 +29,12 @@ class Command(BaseCommand):
         police.add_argument("paths", nargs="+", type=Path)
         police.add_argument("--dry-run", action="store_true", help="read and check everything, store nothing")
         police.add_argument("--no-progress", action="store_true")
+        counts = sub.add_parser("counts", help="count CSVs (area × month × crime type) or folders of them")
+        counts.add_argument("paths", nargs="+", type=Path)
+        counts.add_argument("--source", required=True, help="name of the data set, e.g. 'force extract 2025'")
+        counts.add_argument("--spec", type=Path, help="JSON mapping the file's columns (see README)")
+        counts.add_argument("--dry-run", action="store_true", help="read and check everything, store nothing")
+        counts.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **options) -> None:
         try:
@@ -35,6 +44,21 @@ class Command(BaseCommand):
                 summary = import_geography(
                     options["paths"] or None, towns_csv=options.get("towns"), dry_run=options["dry_run"]
                 )
+            elif options["what"] == "counts":
+                from saferhood.crime.importers.count_specs import CountSpec
+                from saferhood.crime.importers.counts import import_counts
+
+                spec = CountSpec.from_json(options["spec"]) if options.get("spec") else None
+                try:
+                    summary = import_counts(
+                        options["paths"],
+                        source=options["source"],
+                        spec=spec,
+                        dry_run=options["dry_run"],
+                        progress=not options["no_progress"],
+                    )
+                except ValueError as exc:  # a bad --source name
+                    raise CommandError(str(exc)) from exc
             else:
                 from saferhood.crime.importers import import_police
 

@@ -1,7 +1,8 @@
 """``saferhood load_demo``: load the real data bundled in ``demo/`` (what ``make run`` serves).
 
 Idempotent and quick the second time: the geography is imported only when it is missing (or
-with ``--force``), and a police.uk file whose checksum matches a current import run is skipped.
+with ``--force``), and a police.uk file (or a month of the bundled counts) whose checksum matches
+a current import run is skipped.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ DEMO_POLICE_FOLDERS = [
     "police-uk-stop-and-search-2019-12-to-2020-02",
 ]
 POLICE_SUFFIXES = {".csv", ".json", ".zip"}
+# The West Midlands counts (LSOA 2021 × crime type × month, one file a month) and their source name.
+DEMO_COUNTS_FOLDER = "police-uk-api-wm-lsoa21-monthly-counts-2023-2026"
+DEMO_COUNTS_SOURCE = "police.uk API counts (UK Crime Explorer)"
 
 
 def sha256_of(path: Path) -> str:
@@ -52,7 +56,10 @@ def pending_police_files(folder: Path, current_checksums: set[str]) -> list[Path
 
 
 class Command(BaseCommand):
-    help = "Load the bundled demo data: ONS geography, then police.uk files (skipping those already loaded)."
+    help = (
+        "Load the bundled demo data: ONS geography, police.uk files, then the West Midlands counts "
+        "(skipping what is already loaded)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true", help="re-import everything, even if unchanged")
@@ -62,7 +69,8 @@ class Command(BaseCommand):
         from saferhood.areas.importers import import_geography
         from saferhood.areas.models import Area, AreaLevel
         from saferhood.crime.importers import import_police
-        from saferhood.crime.models import ImportRun
+        from saferhood.crime.importers.counts import import_counts
+        from saferhood.crime.models import ImportRun, RecordKind
 
         demo = Path(settings.SAFERHOOD_DEMO_DIR)
         try:
@@ -96,5 +104,26 @@ class Command(BaseCommand):
                 self.stdout.write(summary.render())
             else:
                 self.stdout.write("All bundled police.uk files are already imported.")
+
+            folder = demo / DEMO_COUNTS_FOLDER
+            if not folder.is_dir():
+                self.stderr.write(f"Skipping {folder}: not found")
+            else:
+                done = (
+                    set()
+                    if force
+                    else set(
+                        ImportRun.objects.current()
+                        .filter(kind=RecordKind.COUNTS, source=DEMO_COUNTS_SOURCE)
+                        .values_list("checksum", flat=True)
+                    )
+                )
+                # One file per month, so a month is done when its file's checksum is a current run's.
+                pending = [p for p in sorted(folder.rglob("*.csv")) if sha256_of(p) not in done]
+                if pending:
+                    summary = import_counts(pending, source=DEMO_COUNTS_SOURCE, progress=not no_progress)
+                    self.stdout.write(summary.render())
+                else:
+                    self.stdout.write(f"{DEMO_COUNTS_FOLDER}: already imported")
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
