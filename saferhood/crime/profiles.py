@@ -229,7 +229,9 @@ def build_profile(area: Area, start: str | None, end: str | None) -> dict[str, A
             "percent": None,
             "significant": None,
             "test": "not tested: months are missing in "
-            + ("both periods" if gaps and previous_gaps else "this period" if gaps else "the previous period"),
+            + (
+                "both periods" if gaps and previous_gaps else "this period" if gaps else "the previous period"
+            ),
         }
     else:
         tested = compare_counts(now["crimes"], before["crimes"])
