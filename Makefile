@@ -33,6 +33,8 @@ install: .venv/.saferhood-installed $(GOVUK_DST)/.installed
 	@command -v uv >/dev/null 2>&1 || { \
 	  command -v pip >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q python3-pip python3-venv); \
 	  pip install --quiet uv || pip install --quiet --break-system-packages uv; }
+	@# cairosvg renders the PNG chart downloads and needs the Cairo library.
+	@ldconfig -p | grep -q libcairo.so.2 || (apt-get update -q && apt-get install -y -q libcairo2)
 	@test -x $(PY) || uv venv --quiet --python python3 .venv
 	uv pip install --quiet -p $(PY) -e '.[dev]'
 	@touch $@

@@ -57,3 +57,14 @@ def previous_period(start: str, end: str) -> tuple[str, str]:
     """The period of equal length that ends the month before ``start``."""
     length = month_index(end) - month_index(start) + 1
     return add_months(start, -length), add_months(start, -1)
+
+
+def spans(months: list[str]) -> list[tuple[str, str]]:
+    """Runs of consecutive months as (first, last): ['2023-05', '2023-06', '2024-09'] → two runs."""
+    result: list[tuple[str, str]] = []
+    for month in sorted(months):
+        if result and month_index(month) == month_index(result[-1][1]) + 1:
+            result[-1] = (result[-1][0], month)
+        else:
+            result.append((month, month))
+    return result

@@ -8,7 +8,13 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from saferhood.crime.profiles import ProfileError, build_profile, default_period, find_area
+from saferhood.crime.profiles import (
+    ProfileError,
+    build_history,
+    build_profile,
+    default_period,
+    find_area,
+)
 
 router = Router(tags=["areas"])
 
@@ -30,6 +36,15 @@ class ProfileQuery(Schema):
     )
     end: str | None = Field(
         None, alias="to", description="last month, YYYY-MM (default: latest month with data)"
+    )
+    crime_type: str | None = Field(
+        None,
+        alias="type",
+        description="all (default), crime (all crime excluding ASB), asb, or one police.uk crime type "
+        "(name or API slug)",
+    )
+    compare: str = Field(
+        "previous", description="previous (the period just before, default) or year (a year earlier)"
     )
 
 
@@ -74,6 +89,12 @@ class ChildArea(AreaRef):
     asb: int
     population: int | None
     rate_per_1000: float | None
+    asb_rate_per_1000: float | None
+
+
+class Choice(Schema):
+    key: str
+    label: str
 
 
 class SourceMonths(Schema):
@@ -84,6 +105,8 @@ class SourceMonths(Schema):
 class Profile(Schema):
     area: ProfileArea
     period: Period
+    type: Choice
+    compare: Choice
     crimes: int
     asb: int
     by_type: dict[str, int]
@@ -92,6 +115,7 @@ class Profile(Schema):
     previous: Previous
     change: Change
     series: list[MonthPoint]
+    series_year_before: list[MonthPoint]
     gaps: list[str]
     sources: list[SourceMonths]
     children: list[ChildArea]
@@ -139,6 +163,30 @@ def area_profile(request: HttpRequest, code: str, query: Query[ProfileQuery]) ->
             except MonthError:
                 start = default_start
     try:
-        return build_profile(area, start, end)
+        return build_profile(area, start, end, crime_type=query.crime_type, compare=query.compare)
+    except ProfileError as exc:
+        raise HttpError(422, str(exc)) from exc
+
+
+class History(Schema):
+    type: Choice
+    series: list[MonthPoint]
+    gaps: list[str]
+    sources: list[SourceMonths]
+
+
+class HistoryQuery(Schema):
+    crime_type: str | None = Field(None, alias="type", description="as for the profile")
+
+
+@router.get(
+    "/areas/{code}/history",
+    response=History,
+    summary="Every month with data for an area, first to last, with missing months as gaps (null)",
+)
+def area_history(request: HttpRequest, code: str, query: Query[HistoryQuery]) -> dict[str, Any]:
+    area = _area_or_404(code)
+    try:
+        return build_history(area, query.crime_type)
     except ProfileError as exc:
         raise HttpError(422, str(exc)) from exc

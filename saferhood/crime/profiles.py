@@ -24,7 +24,7 @@ from saferhood.core.months import (
     previous_period,
 )
 from saferhood.crime.coverage import Coverage, coverage_for
-from saferhood.crime.models import ASB, MonthlyCount
+from saferhood.crime.models import ASB, CRIME_TYPES, MonthlyCount
 
 # Which placement column on MonthlyCount holds an area of each level.
 LEVEL_COLUMN = {
@@ -38,7 +38,55 @@ RATE_BASIS = "crimes excluding anti-social behaviour per 1,000 residents"
 
 
 class ProfileError(ValueError):
-    """A profile request that cannot be answered as asked (bad or reversed months)."""
+    """A profile request that cannot be answered as asked (bad or reversed months, unknown type)."""
+
+    def __init__(self, message: str, parameter: str = "from") -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+# Type filters: everything, the two groups a CSP reports separately, or one police.uk type.
+TYPE_ALL = "all"
+TYPE_CRIME = "crime"
+TYPE_ASB = "asb"
+TYPE_GROUPS = {
+    TYPE_ALL: "All crime and ASB",
+    TYPE_CRIME: "All crime (excluding ASB)",
+    TYPE_ASB: "Anti-social behaviour",
+}
+COMPARISONS = {
+    "previous": "the period before",
+    "year": "the same months a year earlier",
+}
+
+
+def resolve_type(value: str | None) -> tuple[str, str]:
+    """The type filter as (key, label): a group key or a police.uk type name (API slugs accepted)."""
+    value = (value or "").strip()
+    if not value or value.lower() in TYPE_GROUPS:
+        key = value.lower() or TYPE_ALL
+        return key, TYPE_GROUPS[key]
+    if value in CRIME_TYPES:
+        value = CRIME_TYPES[value]
+    if value == ASB:
+        return TYPE_ASB, TYPE_GROUPS[TYPE_ASB]
+    if value in CRIME_TYPES.values():
+        return value, value
+    known = ", ".join(sorted(CRIME_TYPES.values()))
+    raise ProfileError(
+        f"'type': unknown crime type {value!r}; use all, crime, asb or one of: {known}", "type"
+    )
+
+
+def type_matches(key: str, crime_type: str) -> bool:
+    """Whether a police.uk type name falls under a type filter key."""
+    if key == TYPE_ALL:
+        return True
+    if key == TYPE_CRIME:
+        return crime_type != ASB
+    if key == TYPE_ASB:
+        return crime_type == ASB
+    return crime_type == key
 
 
 def find_area(code: str) -> Area | None:
@@ -119,17 +167,26 @@ def default_period(area: Area) -> tuple[str, str]:
 
 def validate_period(start: str | None, end: str | None) -> tuple[str, str]:
     if not start or not end:
-        raise ProfileError("give both 'from' and 'to' as YYYY-MM")
+        raise ProfileError("give both 'from' and 'to' as YYYY-MM", "from" if not start else "to")
     for name, value in (("from", start), ("to", end)):
         try:
             parse_month(value)
         except MonthError as exc:
-            raise ProfileError(f"'{name}': {exc}") from exc
+            raise ProfileError(f"'{name}': {exc}", name) from exc
     if month_index(start) > month_index(end):
         raise ProfileError(f"'from' ({start}) is after 'to' ({end}): the period is reversed")
     if month_index(end) - month_index(start) >= 120:
         raise ProfileError("the period is longer than ten years; choose a shorter one")
     return start, end
+
+
+def comparison_period(start: str, end: str, compare: str) -> tuple[str, str]:
+    """The period a profile is compared with: the one just before, or the same months a year earlier."""
+    if compare == "previous":
+        return previous_period(start, end)
+    if compare == "year":
+        return add_months(start, -12), add_months(end, -12)
+    raise ProfileError(f"'compare': must be one of {', '.join(COMPARISONS)}, not {compare!r}", "compare")
 
 
 def _rate(crimes: int | None, population: int | None) -> float | None:
@@ -152,7 +209,9 @@ def _tally(rows: list[dict[str, Any]], months: set[str]) -> dict[str, Any]:
     }
 
 
-def _children(area: Area, cov: Coverage, start: str, end: str, covered: set[str]) -> list[dict[str, Any]]:
+def _children(
+    area: Area, cov: Coverage, start: str, end: str, covered: set[str], type_key: str
+) -> list[dict[str, Any]]:
     children = list(Area.objects.filter(parent=area).order_by("name"))
     if not children:
         return []
@@ -167,13 +226,14 @@ def _children(area: Area, cov: Coverage, start: str, end: str, covered: set[str]
         if column is None:
             continue
         for row in _count_rows(area, cov, start, end, column):
-            if row["month"] not in covered:
+            if row["month"] not in covered or not type_matches(type_key, row["crime_type"]):
                 continue
             key = "asb" if row["crime_type"] == ASB else "crimes"
             totals[row[column]][key] += row["n"]
     result = []
     for child in children:
         t = totals.get(child.code, {"crimes": 0, "asb": 0})
+        population = pops.get(child.pk)
         result.append(
             {
                 "code": child.code,
@@ -182,8 +242,9 @@ def _children(area: Area, cov: Coverage, start: str, end: str, covered: set[str]
                 "vintages": child.vintages,
                 "crimes": t["crimes"],
                 "asb": t["asb"],
-                "population": pops.get(child.pk),
-                "rate_per_1000": _rate(t["crimes"], pops.get(child.pk)),
+                "population": population,
+                "rate_per_1000": _rate(t["crimes"], population),
+                "asb_rate_per_1000": _rate(t["asb"], population),
             }
         )
     return result
@@ -198,17 +259,47 @@ def _sources(covered_by: dict[str, list[str]], months: list[str]) -> list[dict[s
     return [{"source": source, "months": ms} for source, ms in sorted(by_source.items())]
 
 
-def build_profile(area: Area, start: str | None, end: str | None) -> dict[str, Any]:
-    """The area's profile for ``start``–``end`` (YYYY-MM, inclusive) and the period before it."""
+def _monthly_series(rows: list[dict[str, Any]], months: list[str], covered: set[str]) -> list[dict[str, Any]]:
+    """Crimes and ASB per month; a month without data is None (a gap), never zero."""
+    monthly: dict[str, dict[str, int]] = defaultdict(lambda: {"crimes": 0, "asb": 0})
+    for row in rows:
+        key = "asb" if row["crime_type"] == ASB else "crimes"
+        monthly[row["month"]][key] += row["n"]
+    return [
+        {"month": m, "crimes": monthly[m]["crimes"], "asb": monthly[m]["asb"]}
+        if m in covered
+        else {"month": m, "crimes": None, "asb": None}
+        for m in months
+    ]
+
+
+def build_profile(
+    area: Area,
+    start: str | None,
+    end: str | None,
+    *,
+    crime_type: str | None = None,
+    compare: str = "previous",
+) -> dict[str, Any]:
+    """The area's profile for ``start``–``end`` (YYYY-MM, inclusive), compared with another period.
+
+    ``crime_type`` narrows every figure to a type group (``all``, ``crime``, ``asb``) or one
+    police.uk type; ``compare`` is ``previous`` (the period just before) or ``year`` (the same
+    months a year earlier). The series also carries the same months a year earlier, for the
+    "this year against last" trend chart.
+    """
     start, end = validate_period(start, end)
-    prev_start, prev_end = previous_period(start, end)
+    type_key, type_label = resolve_type(crime_type)
+    prev_start, prev_end = comparison_period(start, end, compare)
     cov = coverage_for(lad_codes(area), need_lsoa=area.level == AreaLevel.LSOA)
     covered = cov.complete_months()
     covered_by = {m: sorted(cov.sources[m]) for m in covered}
     period_months = month_range(start, end)
     previous_months = month_range(prev_start, prev_end)
+    year_before_months = [add_months(m, -12) for m in period_months]
 
-    rows = _count_rows(area, cov, prev_start, end)
+    earliest = min(prev_start, year_before_months[0])
+    rows = [r for r in _count_rows(area, cov, earliest, end) if type_matches(type_key, r["crime_type"])]
     now = _tally(rows, set(period_months) & covered)
     before = _tally(rows, set(previous_months) & covered)
     population, vintage = population_of(area)
@@ -221,7 +312,8 @@ def build_profile(area: Area, start: str | None, end: str | None) -> dict[str, A
             "absolute": None,
             "percent": None,
             "significant": None,
-            "test": "not tested: no data loaded for " + ("this period" if gaps else "the previous period"),
+            "test": "not tested: no data loaded for "
+            + ("this period" if len(gaps) == len(period_months) else "the comparison period"),
         }
     elif gaps or previous_gaps:
         change = {
@@ -245,16 +337,6 @@ def build_profile(area: Area, start: str | None, end: str | None) -> dict[str, A
     if no_previous:
         before = {"crimes": None, "asb": None, "by_type": {}}
 
-    monthly: dict[str, dict[str, int]] = defaultdict(lambda: {"crimes": 0, "asb": 0})
-    for row in rows:
-        key = "asb" if row["crime_type"] == ASB else "crimes"
-        monthly[row["month"]][key] += row["n"]
-    series = [
-        {"month": m, "crimes": monthly[m]["crimes"], "asb": monthly[m]["asb"]}
-        if m in covered
-        else {"month": m, "crimes": None, "asb": None}
-        for m in period_months
-    ]
     parent = area.parent
     return {
         "area": {
@@ -266,6 +348,8 @@ def build_profile(area: Area, start: str | None, end: str | None) -> dict[str, A
             "population_vintage": vintage,
         },
         "period": {"from": start, "to": end, "months": len(period_months)},
+        "type": {"key": type_key, "label": type_label},
+        "compare": {"key": compare, "label": COMPARISONS[compare]},
         "crimes": now["crimes"],
         "asb": now["asb"],
         "by_type": now["by_type"],
@@ -280,8 +364,33 @@ def build_profile(area: Area, start: str | None, end: str | None) -> dict[str, A
             "gaps": previous_gaps,
         },
         "change": change,
-        "series": series,
+        "series": _monthly_series(rows, period_months, covered),
+        "series_year_before": _monthly_series(rows, year_before_months, covered),
         "gaps": gaps,
         "sources": _sources(covered_by, period_months),
-        "children": _children(area, cov, start, end, covered),
+        "children": _children(area, cov, start, end, covered, type_key),
+    }
+
+
+def build_history(area: Area, crime_type: str | None = None) -> dict[str, Any]:
+    """Every month from the first to the last with data for the area, gaps included as None.
+
+    The long view an overview opens with: a month missing from every source is a gap in the
+    series (and listed in ``gaps``), never a zero.
+    """
+    type_key, type_label = resolve_type(crime_type)
+    cov = coverage_for(lad_codes(area), need_lsoa=area.level == AreaLevel.LSOA)
+    covered = cov.complete_months()
+    if not covered:
+        return {"type": {"key": type_key, "label": type_label}, "series": [], "gaps": [], "sources": []}
+    months = month_range(min(covered), max(covered))
+    rows = [
+        r for r in _count_rows(area, cov, months[0], months[-1]) if type_matches(type_key, r["crime_type"])
+    ]
+    covered_by = {m: sorted(cov.sources[m]) for m in covered}
+    return {
+        "type": {"key": type_key, "label": type_label},
+        "series": _monthly_series(rows, months, covered),
+        "gaps": [m for m in months if m not in covered],
+        "sources": _sources(covered_by, months),
     }

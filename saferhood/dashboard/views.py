@@ -1,15 +1,32 @@
-"""The evidence-base pages: one profile page per area, from LAD down to LSOA."""
+"""The evidence-base pages: one profile page per area, from LAD down to LSOA, and their downloads."""
 
 from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 
+from saferhood.areas.models import Area
 from saferhood.core.months import MonthError, month_index, parse_month
-from saferhood.crime.profiles import ProfileError, build_profile, default_period, find_area
+from saferhood.crime.models import ASB, CRIME_TYPES
+from saferhood.crime.profiles import (
+    COMPARISONS,
+    TYPE_GROUPS,
+    ProfileError,
+    build_history,
+    build_profile,
+    default_period,
+    find_area,
+)
+from saferhood.dashboard import figures
 
 
 @login_required
@@ -33,37 +50,169 @@ def _check_period(start: str, end: str) -> list[dict[str, str]]:
     return errors
 
 
-@login_required
-def area_profile(request: HttpRequest, code: str) -> HttpResponse:
+def _filters(request: HttpRequest, area: Area) -> dict[str, str]:
+    """The page's filters from the URL, defaulting to the latest twelve months with data."""
+    default_from, default_to = default_period(area)
+    return {
+        "from": request.GET.get("from", "").strip() or default_from,
+        "to": request.GET.get("to", "").strip() or default_to,
+        "type": request.GET.get("type", "").strip() or "all",
+        "compare": request.GET.get("compare", "").strip() or "previous",
+    }
+
+
+def _query(filters: dict[str, str]) -> str:
+    """The filters as a query string, leaving out defaults so shared links stay short."""
+    shown = {k: v for k, v in filters.items() if not (k == "type" and v == "all") and v != "previous"}
+    return "?" + urlencode(shown)
+
+
+def _profile(area: Area, filters: dict[str, str]) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
+    errors = _check_period(filters["from"], filters["to"])
+    if errors:
+        return None, errors
+    try:
+        profile = build_profile(
+            area, filters["from"], filters["to"], crime_type=filters["type"], compare=filters["compare"]
+        )
+    except ProfileError as exc:
+        return None, [{"href": f"#{exc.parameter}", "text": str(exc)}]
+    return profile, []
+
+
+def _area_or_404(code: str) -> Area:
     area = find_area(code)
     if area is None:
         raise Http404(f"No area with code {code!r}")
-    default_from, default_to = default_period(area)
-    start = request.GET.get("from", "").strip() or default_from
-    end = request.GET.get("to", "").strip() or default_to
-    context = {
+    return area
+
+
+TYPE_OPTIONS = [(key, label) for key, label in TYPE_GROUPS.items()] + [
+    (name, name) for name in sorted(set(CRIME_TYPES.values()) - {ASB})
+]
+
+
+@login_required
+def area_profile(request: HttpRequest, code: str) -> HttpResponse:
+    area = _area_or_404(code)
+    filters = _filters(request, area)
+    query = _query(filters)
+    context: dict[str, Any] = {
         "area": area,
         "breadcrumbs": list(reversed(area.ancestors())),
-        "period_from": start,
-        "period_to": end,
+        "filters": filters,
+        "period_from": filters["from"],
+        "period_to": filters["to"],
+        "type_options": TYPE_OPTIONS,
+        "compare_options": list(COMPARISONS.items()),
+        "period_query": query,
         "errors": [],
         "profile": None,
     }
-    errors = _check_period(start, end)
-    if not errors:
-        try:
-            context["profile"] = build_profile(area, start, end)
-        except ProfileError as exc:
-            errors = [{"href": "#from", "text": str(exc)}]
+    profile, errors = _profile(area, filters)
     if errors:
         context["errors"] = errors
         context["error_fields"] = {e["href"].lstrip("#") for e in errors}
         return render(request, "dashboard/area.html", context, status=400)
-    profile = context["profile"]
-    context["by_type"] = sorted(profile["by_type"].items(), key=lambda kv: (-kv[1], kv[0]))
-    context["children"] = [
-        {**child, "url": reverse("area-profile", args=[child["code"]]) + f"?from={start}&to={end}"}
+    assert profile is not None
+    children = [
+        {**child, "url": reverse("area-profile", args=[child["code"]]) + query}
         for child in profile["children"]
     ]
-    context["period_query"] = f"?from={start}&to={end}"
+    boundaries = figures.child_boundaries(profile) if children else {}
+    history = build_history(area, filters["type"])
+    context.update(
+        history=history,
+        history_svg=figures.history_svg(area.name, history, profile) if history["series"] else None,
+        profile=profile,
+        by_type=sorted(profile["by_type"].items(), key=lambda kv: (-kv[1], kv[0])),
+        series_rows=list(zip(profile["series"], profile["series_year_before"], strict=True)),
+        children=children,
+        measure=figures.measure(profile),
+        child_rate_key=figures.child_rate_key(profile),
+        trend_svg=figures.trend_svg(area.name, profile),
+        by_type_svg=figures.by_type_svg(area.name, profile),
+        children_map_svg=figures.children_map_svg(
+            area.name, profile, boundaries, {c["code"]: c["url"] for c in children}
+        ),
+        downloads=_download_links(area, query),
+    )
     return render(request, "dashboard/area.html", context)
+
+
+DOWNLOADS = {
+    # name: (formats, what it is)
+    "history": (("csv", "svg", "png"), "every month with data"),
+    "by-type": (("csv", "svg", "png"), "crimes and ASB by type"),
+    "series": (("csv",), "month by month"),
+    "trend": (("svg", "png"), "trend chart"),
+    "children": (("csv", "geojson"), "areas within"),
+    "children-map": (("svg", "png"), "map of areas within"),
+}
+
+
+def _download_links(area: Area, query: str) -> dict[str, dict[str, str]]:
+    return {  # underscores: the template language cannot look up hyphenated keys
+        name.replace("-", "_"): {
+            fmt: reverse("area-download", args=[area.code, name, fmt]) + query for fmt in formats
+        }
+        for name, (formats, _) in DOWNLOADS.items()
+    }
+
+
+@login_required
+def area_download(request: HttpRequest, code: str, name: str, fmt: str) -> HttpResponse:
+    """A table as CSV, a map as GeoJSON, a chart as SVG or PNG — the same figures as the page."""
+    if name not in DOWNLOADS or fmt not in DOWNLOADS[name][0]:
+        raise Http404(f"No download {name}.{fmt}")
+    area = _area_or_404(code)
+    filters = _filters(request, area)
+    profile, errors = _profile(area, filters)
+    if errors:
+        return HttpResponse("\n".join(e["text"] for e in errors), status=400, content_type="text/plain")
+    assert profile is not None
+    stem = f"{area.code}-{filters['from']}-to-{filters['to']}-{filters['type']}-{name}".replace(
+        " ", "-"
+    ).lower()
+    history = build_history(area, filters["type"]) if name == "history" else None
+    if fmt == "csv":
+        table = figures.tables(profile, history).get(name)
+        if table is None:
+            raise Http404("This area has no areas within it")
+        return _attachment(_csv_text(table), "text/csv; charset=utf-8", f"{stem}.csv")
+    if name.startswith("children"):
+        boundaries = figures.child_boundaries(profile)
+        if fmt == "geojson":
+            collection = figures.children_geojson(profile, boundaries)
+            return _attachment(json.dumps(collection), "application/geo+json", f"{stem}.geojson")
+        svg = figures.children_map_svg(area.name, profile, boundaries, {})
+        if svg is None:
+            raise Http404("No boundaries are loaded for the areas within this one")
+    elif name == "history":
+        if not history["series"]:
+            raise Http404("No data is loaded for this area")
+        svg = figures.history_svg(area.name, history, profile)
+    elif name == "trend":
+        svg = figures.trend_svg(area.name, profile)
+    else:
+        svg = figures.by_type_svg(area.name, profile)
+    if fmt == "svg":
+        return _attachment(svg, "image/svg+xml", f"{stem}.svg")
+    import cairosvg  # imported here: only PNG downloads need Cairo
+
+    png = cairosvg.svg2png(bytestring=svg.encode(), scale=2)
+    return _attachment(png, "image/png", f"{stem}.png")
+
+
+def _csv_text(table: figures.Table) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(table.header)
+    writer.writerows(["" if v is None else v for v in row] for row in table.rows)
+    return out.getvalue()
+
+
+def _attachment(body: str | bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -2,12 +2,15 @@
 
 The server is a real ``runserver`` subprocess on its own SQLite file (not pytest-django's
 live_server, which would flush the session's geography), loaded the way an analyst would:
-``import geography``, ``import police <the Sandwell API JSON folder>``. Every number on the
-pages is checked against the JSON API, and Sandwell's against pandas reading the files.
+``import geography``, ``import police <the Sandwell API JSON folder>``, ``import counts <the
+West Midlands counts, 2025-04 … 2026-03>``. Every number on the pages is checked against the JSON
+API, Sandwell's against pandas reading the files, and axe-core checks every page (WCAG 2.2 AA).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import socket
@@ -26,6 +29,9 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 API_JSON = ROOT / "demo" / "police-uk" / "police-uk-api-sandwell-wards-2018-06"
+COUNTS = ROOT / "demo" / "police-uk-api-wm-lsoa21-monthly-counts-2023-2026" / "birmingham"
+COUNT_MONTHS = [f"2025-{m:02d}" for m in range(4, 13)] + ["2026-01", "2026-02", "2026-03"]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-results"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -70,6 +76,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _manage(env, "migrate", "--no-input", "-v", "0")
     _manage(env, "import", "geography")
     _manage(env, "import", "police", "--no-progress", str(API_JSON))
+    _manage(
+        env,
+        "import",
+        "counts",
+        "--no-progress",
+        "--source",
+        "police.uk API counts (UK Crime Explorer)",
+        *[str(COUNTS / f"{m}.csv") for m in COUNT_MONTHS],
+    )
     _manage(env, "create_demo_user", "--username", USER)
 
     port = _free_port()
@@ -114,7 +129,10 @@ def browser(server: str):
 
 @pytest.fixture
 def page(browser, server: str):
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=server)
+    # bypass_csp: axe-core is injected as a script for the check; the pages themselves load none inline.
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, base_url=server, bypass_csp=True, accept_downloads=True
+    )
     page = context.new_page()
     outside: list[str] = []
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server) else None)
@@ -124,9 +142,33 @@ def page(browser, server: str):
     assert outside == [], f"requests left the server: {outside}"
 
 
-def api_profile(server: str, code: str) -> dict:
-    with urllib.request.urlopen(f"{server}/api/v1/areas/{code}/profile?{PERIOD}", timeout=10) as response:
+def api_profile(server: str, code: str, query: str = PERIOD) -> dict:
+    with urllib.request.urlopen(f"{server}/api/v1/areas/{code}/profile?{query}", timeout=10) as response:
         return json.load(response)
+
+
+def assert_accessible(page) -> None:
+    """axe-core finds no WCAG 2.0/2.1/2.2 A or AA violation on the page as shown."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make install` (npm ci)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """() => axe.run(document, {runOnly: {type: 'tag', values:
+            ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"""
+    )
+    problems = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+    ]
+    assert problems == [], "\n".join(problems)
+
+
+def sign_in(page) -> None:
+    page.goto("/sign-in/")
+    page.get_by_label("Username").fill(USER)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/areas/**")
 
 
 def number(text: str) -> int | float | None:
@@ -140,9 +182,9 @@ def shown(page, testid: str) -> int | float | None:
     return number(page.get_by_test_id(testid).first.inner_text())
 
 
-def assert_page_matches_api(page, server: str, code: str) -> dict:
-    """The headline figures and the child table on the page are the API's."""
-    api = api_profile(server, code)
+def assert_page_matches_api(page, server: str, code: str, query: str = PERIOD) -> dict:
+    """The headline figures, the chart points and the child table on the page are the API's."""
+    api = api_profile(server, code, query)
     assert page.get_by_test_id("area-name").inner_text() == api["area"]["name"]
     assert shown(page, "crimes") == api["crimes"]
     assert shown(page, "asb") == api["asb"]
@@ -160,6 +202,14 @@ def assert_page_matches_api(page, server: str, code: str) -> dict:
         for row in page.locator('[data-testid="by-type"] tbody tr[data-type]').all()
     }
     assert by_type == api["by_type"]
+    key = "asb" if api["type"]["key"] == "asb" else "crimes"
+    drawn = {
+        c.get_attribute("data-month"): int(c.get_attribute("data-value"))
+        for c in page.locator("#trend-chart .series-current circle").all()
+    }
+    assert drawn == {p["month"]: p[key] for p in api["series"] if p[key] is not None}
+    gaps = [r.get_attribute("data-month") for r in page.locator("#trend-chart rect.gap").all()]
+    assert gaps == api["gaps"]
     return api
 
 
@@ -214,11 +264,24 @@ def test_sign_in_and_walk_down_and_up_the_hierarchy(page, server: str) -> None:
     page.wait_for_url("**/areas/E08000028/")
     assert page.get_by_test_id("area-name").inner_text() == "Sandwell"
 
+    # The overview opens on the latest twelve months with data (the bundled counts) …
+    assert page.get_by_test_id("period").inner_text().startswith("2025-04 to 2026-03")
+    overview = assert_page_matches_api(page, server, "E08000028", "from=2025-04&to=2026-03")
+    assert overview["sources"] == [
+        {"source": "police.uk API counts (UK Crime Explorer)", "months": COUNT_MONTHS}
+    ]
+    # … with every loaded month since 2018-06 in the long chart: the years between are gaps, not zeros.
+    history_gaps = page.locator("#history-chart rect.gap").count()
+    assert history_gaps == len(pd.period_range("2018-07", "2025-03", freq="M"))
+    page.screenshot(path=SCREENSHOTS / "00-overview.png")
+    page.screenshot(path=SCREENSHOTS / "00-overview-full.png", full_page=True)
+    assert_accessible(page)
+
     # Choose June 2018 with the period form.
-    page.get_by_label("From").fill("2018-06")
-    page.get_by_label("To").fill("2018-06")
-    page.get_by_role("button", name="Show period").click()
-    page.wait_for_url(f"**/areas/E08000028/?{PERIOD}")
+    page.get_by_label("From month").fill("2018-06")
+    page.get_by_label("To month").fill("2018-06")
+    page.get_by_role("button", name="Show", exact=True).click()
+    page.wait_for_url(f"**/areas/E08000028/?{PERIOD}&type=all&compare=previous")
     page.screenshot(path=SCREENSHOTS / "01-sandwell.png")
     page.screenshot(path=SCREENSHOTS / "01-sandwell-full.png", full_page=True)
     sandwell = assert_page_matches_api(page, server, "E08000028")
@@ -227,12 +290,14 @@ def test_sign_in_and_walk_down_and_up_the_hierarchy(page, server: str) -> None:
     footer = page.locator("footer").inner_text()
     assert "Open Government Licence v3.0" in footer
     assert "Contains OS data © Crown copyright and database right" in footer
+    assert_accessible(page)
 
     # Down: a town, one of its wards, one of that ward's LSOAs.
     page.locator('[data-testid="children"]').get_by_role("link", name="Tipton", exact=True).click()
     page.wait_for_url(f"**/areas/tipton/?{PERIOD}")
     page.screenshot(path=SCREENSHOTS / "02-tipton.png")
     tipton = assert_page_matches_api(page, server, "tipton")
+    assert_accessible(page)
     assert tipton["crimes"] > 0
     assert sum(c["crimes"] for c in tipton["children"]) == tipton["crimes"]
 
@@ -241,6 +306,7 @@ def test_sign_in_and_walk_down_and_up_the_hierarchy(page, server: str) -> None:
     page.wait_for_url(f"**/areas/{ward['code']}/?{PERIOD}")
     page.screenshot(path=SCREENSHOTS / "03-ward.png")
     ward_profile = assert_page_matches_api(page, server, ward["code"])
+    assert_accessible(page)
     assert ward_profile["crimes"] == ward["crimes"] > 0
 
     lsoa = ward_profile["children"][0]
@@ -249,6 +315,7 @@ def test_sign_in_and_walk_down_and_up_the_hierarchy(page, server: str) -> None:
     page.screenshot(path=SCREENSHOTS / "04-lsoa.png")
     # API JSON records carry no LSOA: they are placed down to ward only, so the LSOA shows its own (zero) figures.
     assert_page_matches_api(page, server, lsoa["code"])
+    assert_accessible(page)
 
     # Back up by the breadcrumbs, keeping the period.
     crumbs = page.get_by_test_id("breadcrumbs")
@@ -259,14 +326,54 @@ def test_sign_in_and_walk_down_and_up_the_hierarchy(page, server: str) -> None:
     assert shown(page, "crimes") == sandwell["crimes"]
 
 
+def test_filters_and_downloads(page, server: str) -> None:
+    sign_in(page)
+    # Change period and type: the URL carries both, so the view can be bookmarked and shared.
+    page.goto("/areas/tipton/")
+    page.get_by_label("From month").fill("2025-10")
+    page.get_by_label("To month").fill("2026-03")
+    page.get_by_label("Crime type").select_option("asb")
+    page.get_by_role("button", name="Show", exact=True).click()
+    query = "from=2025-10&to=2026-03&type=asb"
+    page.wait_for_url(f"**/areas/tipton/?{query}&compare=previous")
+    api = assert_page_matches_api(page, server, "tipton", query)
+    assert api["type"]["label"] == "Anti-social behaviour" and api["crimes"] == 0 and api["asb"] > 0
+    assert page.get_by_test_id("type-label").inner_text() == "Anti-social behaviour"
+    page.screenshot(path=SCREENSHOTS / "06-tipton-asb.png", full_page=True)
+    assert_accessible(page)
+
+    # The town map: each ward shaded by ASB per 1,000, the value the API gives.
+    shaded = {
+        p.get_attribute("data-code"): float(p.get_attribute("data-value"))
+        for p in page.locator("#children-map path[data-code]").all()
+    }
+    assert shaded == {c["code"]: c["asb_rate_per_1000"] for c in api["children"]}
+
+    # Download the wards as CSV and GeoJSON: the same figures as the API.
+    downloads = page.get_by_test_id("downloads")
+    with page.expect_download() as info:
+        page.locator('a[data-format="csv"][href*="/download/children.csv"]').click()
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text())))
+    assert {r["code"]: int(r["asb"]) for r in rows} == {c["code"]: c["asb"] for c in api["children"]}
+    with page.expect_download() as info:
+        page.locator('a[data-format="geojson"]').click()
+    collection = json.loads(Path(info.value.path()).read_text())
+    assert {f["properties"]["code"]: f["properties"]["asb"] for f in collection["features"]} == {
+        c["code"]: c["asb"] for c in api["children"]
+    }
+    assert info.value.suggested_filename.endswith(".geojson")
+    with page.expect_download() as info:
+        page.locator('a[data-format="png"][href*="/download/trend.png"]').click()
+    assert Path(info.value.path()).read_bytes()[:4] == b"\x89PNG"
+    assert downloads.count() >= 5  # one set beside every chart, map and table
+
+
 def test_bad_period_shows_an_error_summary(page, server: str) -> None:
-    page.goto("/sign-in/")
-    page.get_by_label("Username").fill(USER)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page)
     response = page.goto("/areas/E08000028/?from=2018-07&to=2018-06")
     assert response.status == 400
     summary = page.get_by_test_id("error-summary")
     assert summary.is_visible()
     assert "2018-07" in summary.inner_text()
     page.screenshot(path=SCREENSHOTS / "05-bad-period.png")
+    assert_accessible(page)

@@ -6,55 +6,28 @@ and places each LSOA 2021 with the ONS-derived lookups (LSOA21 → ward 2025, wa
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from saferhood.core.months import month_range
 from saferhood.crime.importers.counts import import_counts
+from saferhood.crime.tests.independent import SANDWELL, SOURCE, crimes_and_asb, sandwell_counts
+from saferhood.crime.tests.independent import count_files as files
 
-DEMO = Path(settings.SAFERHOOD_DEMO_DIR)
-COUNTS = DEMO / "police-uk-api-wm-lsoa21-monthly-counts-2023-2026" / "birmingham"
-GEO = DEMO / "geography"
-SOURCE = "police.uk API counts (UK Crime Explorer)"
-SANDWELL = "E08000028"
-ASB = "Anti-social behaviour"
 PERIOD = month_range("2023-09", "2024-08")
-
-
-def files(start: str, end: str) -> list[Path]:
-    return [COUNTS / f"{m}.csv" for m in month_range(start, end)]
 
 
 @pytest.fixture(scope="module")
 def sandwell() -> pd.DataFrame:
     """Sandwell's rows of 2023-05 … 2024-10, each with its ward and town."""
-    frame = pd.concat(
-        [pd.read_csv(p, dtype={"lsoa_code": str, "crime_count": int}) for p in files("2023-05", "2024-10")],
-        ignore_index=True,
-    )
-    frame["period"] = frame.year.astype(str) + "-" + frame.month.map("{:02d}".format)
-    lookup = pd.read_excel(GEO / "bcc-phm-lsoa21-ward25-imd25" / "lsoa21-lookup.xlsx", dtype=str)
-    towns = pd.read_csv(GEO / "sandwell-six-towns" / "sandwell_ward_to_town_DERIVED.csv", dtype=str)
-    frame = frame.merge(lookup[["lsoa21cd", "wd25cd", "lad25cd"]], left_on="lsoa_code", right_on="lsoa21cd")
-    frame = frame[frame.lad25cd == SANDWELL]
-    frame["town"] = frame.wd25cd.map(dict(zip(towns.ward_code, towns.town, strict=True)))
-    assert frame.town.notna().all()
-    return frame
+    return sandwell_counts("2023-05", "2024-10")
 
 
 def profile(client: Client, code: str, start: str, end: str) -> dict:
     response = client.get(f"/api/v1/areas/{code}/profile", {"from": start, "to": end})
     assert response.status_code == 200, response.content
     return response.json()
-
-
-def crimes_and_asb(frame: pd.DataFrame) -> tuple[int, int]:
-    asb = int(frame.loc[frame.category == ASB, "crime_count"].sum())
-    return int(frame.crime_count.sum()) - asb, asb
 
 
 def test_sandwell_and_town_profiles_equal_the_files(db, client, sandwell):

@@ -54,3 +54,11 @@ LEVEL_NAMES = {
 @register.filter
 def level_name(level: str) -> str:
     return LEVEL_NAMES.get(level, level)
+
+
+@register.filter
+def month_spans(months: list[str]) -> str:
+    """Gap months in words: '2018-07 to 2023-06, 2024-09'."""
+    from saferhood.core.months import spans
+
+    return ", ".join(a if a == b else f"{a} to {b}" for a, b in spans(months))
