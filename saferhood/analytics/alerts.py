@@ -1,0 +1,294 @@
+"""Emerging-trend alerts: months improbably high for an area and crime type (pure: no Django).
+
+For each area x crime type and each month tested, the expected count comes from the area's own
+earlier months only (months with no published data are gaps, skipped, never zeros):
+
+* **Seasonal** – when at least ``seasonal_min`` (24) of the previous 36 months are published and
+  the tested calendar month appears at least twice among them: a Poisson log-linear model
+  ``log mu_t = a + b t + g[month of year]`` fitted by maximum likelihood (IRLS) to those months,
+  predicted for the tested month (the usual seasonal baseline, as in Farrington et al. 1996
+  without the reweighting).
+* **Recent mean** – otherwise, when at least ``min_history`` (6) earlier months are published:
+  the mean of the last ``k`` (12) published months.
+* Fewer than ``min_history`` months: not tested.
+
+The probability is the upper tail ``P(X >= observed)`` under Poisson with that mean or, when the
+history is over-dispersed (variance above the mean: Pearson dispersion ``phi > 1`` for the model,
+sample variance above the mean for the recent mean), under the negative binomial with the same
+mean and that variance (``size = mu / (phi - 1)``, resp. ``mean^2 / (var - mean)``), which is
+more cautious. A zero expected count is floored at half an event over the history
+(``0.5 / months``) so one event after a quiet year is not "impossible".
+
+False alarms are controlled across all the tests of a run (every area x type x month tested):
+Benjamini–Hochberg at ``alpha`` (0.05), so of the months flagged, on average at most 5% are
+chance. A month is flagged when its adjusted p is below ``alpha`` and it has at least
+``min_observed`` (5) records, so one or two records never make an alert.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from saferhood.analytics.fdr import bh_adjust
+
+SEASONAL = "seasonal Poisson model (trend + month of year) on the previous 36 months"
+RECENT = "mean of the previous {k} published months"
+
+
+@dataclass(frozen=True)
+class AlertRun:
+    """The alerts (a DataFrame, most improbable first), every test, and the run's settings."""
+
+    alerts: pd.DataFrame
+    tests: pd.DataFrame
+    n_tests: int
+    alpha: float
+    params: dict[str, Any]
+
+
+def monthly_counts(
+    records: pd.DataFrame,
+    *,
+    area: str = "area",
+    crime_type: str = "crime_type",
+    month: str = "month",
+    months: list[str] | None = None,
+) -> pd.DataFrame:
+    """Counts per area x crime type x month, as a wide table with gaps as NaN.
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        One row per record.
+    area, crime_type, month : str
+        Column names ("YYYY-MM" months).
+    months : list of str, optional
+        The months for which data were published. Default: the months present in ``records``.
+        Other months in the range are gaps (NaN); published months with no record of a type in
+        an area are 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index (area, crime_type), one column per calendar month "YYYY-MM" from the first to the
+        last, in order.
+    """
+    # A record with no area or type cannot be placed in a series.
+    df = records[[area, crime_type, month]].dropna().astype(str)
+    published = sorted(set(months) if months is not None else set(df[month]))
+    table = df.groupby([area, crime_type, month]).size().unstack(month)
+    table.index.names = ["area", "crime_type"]
+    full = [str(p) for p in pd.period_range(published[0], published[-1], freq="M")]
+    table = table.reindex(columns=full)
+    pub = [m for m in full if m in set(published)]
+    table[pub] = table[pub].fillna(0.0)
+    return table.astype(float)
+
+
+def _poisson_irls(x: np.ndarray, y: np.ndarray, iters: int = 50) -> np.ndarray | None:
+    beta = np.zeros(x.shape[1])
+    beta[0] = math.log(max(y.mean(), 1e-3))
+    for _ in range(iters):
+        eta = np.clip(x @ beta, -30, 30)
+        mu = np.exp(eta)
+        zw = eta + (y - mu) / mu
+        xtw = x.T * mu
+        try:
+            new = np.linalg.solve(xtw @ x, xtw @ zw)
+        except np.linalg.LinAlgError:
+            return None
+        if not np.all(np.isfinite(new)):
+            return None
+        if np.max(np.abs(new - beta)) < 1e-10:
+            return new
+        beta = new
+    # A calendar month with only zeros drifts to -inf slowly; the fit is still usable.
+    return beta
+
+
+def _expected(
+    values: np.ndarray, ordinals: np.ndarray, target: int, k: int, min_history: int, seasonal_min: int
+) -> tuple[float, float, str, int] | None:
+    """Expected count, dispersion (1 = Poisson), method text and months used; None if untestable.
+
+    ``values`` are the earlier months' counts (NaN = gap) and ``ordinals`` their month numbers
+    (months since 1970-01, as pandas Period ordinals); ``target`` is the tested month's.
+    """
+    ok = ~np.isnan(values)
+    win = ok & (ordinals >= target - 36)
+    if win.sum() >= seasonal_min:
+        y = values[win]
+        moy = ordinals[win] % 12
+        tm = target % 12
+        if (moy == tm).sum() >= 2:
+            # The tested calendar month is the baseline level, and t = 0 at the tested month,
+            # so the prediction is exp(intercept).
+            others = sorted(set(moy.tolist()) - {tm})
+            t = (ordinals[win] - target) / 12.0
+            x = np.column_stack([np.ones(len(y)), t, *[(moy == m).astype(float) for m in others]])
+            beta = _poisson_irls(x, y)
+            if beta is not None:
+                mu_fit = np.exp(np.clip(x @ beta, -30, 30))
+                dof = len(y) - x.shape[1]
+                phi = float(((y - mu_fit) ** 2 / mu_fit).sum() / dof) if dof > 0 else 1.0
+                phi = 1.0 if phi <= 1.0 + 1e-9 else phi
+                return float(math.exp(beta[0])), phi, SEASONAL, int(len(y))
+    recent = values[ok][-k:]
+    if len(recent) < min_history:
+        return None
+    mean = float(recent.mean())
+    var = float(recent.var(ddof=1))
+    phi = var / mean if mean > 0 else 1.0
+    # Equal variance and mean is Poisson; rounding must not tip it into the other family.
+    phi = 1.0 if phi <= 1.0 + 1e-9 else phi
+    return mean, phi, RECENT.format(k=len(recent)), int(len(recent))
+
+
+def upper_tail(observed: Any, expected: Any, dispersion: Any = 1.0) -> np.ndarray | float:
+    """``P(X >= observed)``: Poisson(expected), or where ``dispersion > 1`` the negative binomial
+    with that mean and variance ``dispersion * mean``. Vectorised; a scalar in, a float out."""
+    obs = np.asarray(observed, dtype=float)
+    mu = np.asarray(expected, dtype=float)
+    phi = np.broadcast_to(np.asarray(dispersion, dtype=float), np.broadcast(obs, mu).shape)
+    pois = stats.poisson.sf(obs - 1, mu)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        size = mu / (phi - 1.0)
+        nb = stats.nbinom.sf(obs - 1, size, size / (size + mu))
+    p = np.where(phi > 1.0, nb, pois)
+    p = np.where(obs <= 0, 1.0, p)
+    return float(p) if p.ndim == 0 else p
+
+
+def one_in(p: float) -> str:
+    """'about 1 time in 1,250' wording for a probability (three significant figures)."""
+    if not p > 1e-6:
+        return "less than 1 time in a million"
+    n = float(f"{1.0 / p:.3g}")
+    return f"about 1 time in {n:,.0f}" if n >= 100 else f"about 1 time in {n:g}"
+
+
+def _sentence(row: dict[str, Any], n_tests: int) -> str:
+    exp = row["expected"]
+    exp_txt = f"{exp:.1f}" if exp < 10 else f"{round(exp):,}"
+    if row["method"] == SEASONAL:
+        basis = f"the previous {row['history_months']} published months, allowing for the time of year"
+    else:
+        basis = f"the previous {row['history_months']} published months"
+    return (
+        f"{row['crime_type']} in {row['area']} in {row['month']}: {row['observed']:,} recorded against "
+        f"about {exp_txt} expected from {basis} (a count this high or higher would happen by chance "
+        f"{one_in(row['probability'])}; flagged after allowing for {n_tests:,} test{'' if n_tests == 1 else 's'})."
+    )
+
+
+def emerging_alerts(
+    counts: pd.DataFrame,
+    *,
+    test_months: list[str] | None = None,
+    alpha: float = 0.05,
+    k: int = 12,
+    min_history: int = 6,
+    seasonal_min: int = 24,
+    min_observed: int = 5,
+) -> AlertRun:
+    """Flag area x crime type months whose count is improbably high given their own history.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Wide monthly counts as :func:`monthly_counts` returns: index (area, crime_type), columns
+        "YYYY-MM", NaN for months not published (gaps).
+    test_months : list of str, optional
+        Months to test; default every published month with enough history.
+    alpha : float
+        Benjamini–Hochberg false discovery rate across all tests of the run.
+    k : int
+        Months in the recent-mean baseline.
+    min_history : int
+        Fewest published earlier months for a test.
+    seasonal_min : int
+        Fewest published months (of the previous 36) for the seasonal model.
+    min_observed : int
+        Fewest records for a flag.
+
+    Returns
+    -------
+    AlertRun
+        ``alerts`` and ``tests`` DataFrames with columns area, crime_type, month, observed,
+        expected, dispersion, distribution, probability, p_adj, method, history_months and
+        (alerts) sentence.
+    """
+    cols = [pd.Period(c, "M") for c in counts.columns]
+    frame = counts.copy()
+    frame.columns = pd.PeriodIndex(cols, freq="M")
+    if len(cols):
+        full = pd.period_range(min(cols), max(cols), freq="M")
+        frame = frame.reindex(columns=full)
+    wanted = None if test_months is None else {pd.Period(m, "M").ordinal for m in test_months}
+    ordinals = np.asarray(frame.columns.asi8)
+    values = frame.to_numpy(dtype=float)
+    rows = []
+    for (area, ctype), series in zip(frame.index, values, strict=True):
+        for pos in range(len(ordinals)):
+            obs = series[pos]
+            target = int(ordinals[pos])
+            if np.isnan(obs) or (wanted is not None and target not in wanted):
+                continue
+            got = _expected(series[:pos], ordinals[:pos], target, k, min_history, seasonal_min)
+            if got is None:
+                continue
+            mu, phi, method, used = got
+            mu = max(mu, 0.5 / used)
+            observed = int(round(obs))
+            rows.append(
+                {
+                    "area": area,
+                    "crime_type": ctype,
+                    "month": str(frame.columns[pos]),
+                    "observed": observed,
+                    "expected": mu,
+                    "dispersion": phi,
+                    "distribution": "Poisson" if phi <= 1.0 else "negative binomial",
+                    "probability": np.nan,
+                    "method": method,
+                    "history_months": used,
+                }
+            )
+    tests = pd.DataFrame(
+        rows,
+        columns=[
+            "area",
+            "crime_type",
+            "month",
+            "observed",
+            "expected",
+            "dispersion",
+            "distribution",
+            "probability",
+            "method",
+            "history_months",
+        ],
+    )
+    if len(tests):
+        tests["probability"] = upper_tail(tests["observed"], tests["expected"], tests["dispersion"])
+    tests["p_adj"] = bh_adjust(tests["probability"].to_numpy(dtype=float)) if len(tests) else []
+    n_tests = len(tests)
+    flagged = tests[(tests["p_adj"] < alpha) & (tests["observed"] >= min_observed)].copy()
+    flagged = flagged.sort_values(["probability", "area", "crime_type"]).reset_index(drop=True)
+    flagged["sentence"] = [_sentence(r, n_tests) for r in flagged.to_dict("records")]
+    params = {
+        "alpha": alpha,
+        "k": k,
+        "min_history": min_history,
+        "seasonal_min": seasonal_min,
+        "min_observed": min_observed,
+        "test_months": test_months,
+        "false_alarm_control": "Benjamini-Hochberg across all tests in the run",
+    }
+    return AlertRun(alerts=flagged, tests=tests, n_tests=n_tests, alpha=alpha, params=params)

@@ -1,0 +1,98 @@
+"""Repeat locations: police.uk snap points ranked by count (pure: no Django).
+
+Police.uk does not publish where a crime happened: each record is moved to the nearest of a
+set of anonymous map points (a street centre, a public place, a venue), named "On or near …".
+A snap point gathers every address near it, so a "repeat location" here is a snap point, which
+may stand for several premises or a stretch of street, not a single premises. The output
+carries that caveat on every row.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+SNAP_POINT_CAVEAT = (
+    "Police.uk moves each record to an anonymous map point ('On or near ...') that gathers several "
+    "addresses, so a repeat location is a snap point, not necessarily one premises."
+)
+
+
+def repeat_locations(
+    records: pd.DataFrame,
+    *,
+    location: str = "location",
+    lon: str = "lon",
+    lat: str = "lat",
+    month: str = "month",
+    decimals: int = 5,
+    top: int | None = None,
+) -> pd.DataFrame:
+    """Snap points ranked by how many of the records fall on them.
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        The area's records for one crime type and period (the caller filters), one row each.
+    location, lon, lat, month : str
+        Column names: location text ("On or near Foo Street"), WGS84 degrees, "YYYY-MM".
+    decimals : int
+        Coordinates are rounded to this many decimals to form the snap point (5 is ~1 m; police.uk
+        publishes 6, so points on one snap point share them exactly).
+    top : int, optional
+        Keep only this many rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per snap point = (location text, rounded lon, rounded lat), sorted by count
+        (ties by location name): ``rank`` (ties share the lower rank), ``location``, ``lon``,
+        ``lat``, ``count``, ``share`` (of all the records passed, including those without a
+        location, so shares sum to at most 1), ``months_active`` (distinct months with a
+        record), ``first_month``, ``last_month``, ``snap_point`` (always True) and ``caveat``.
+    """
+    total = len(records)
+    columns = [
+        "rank",
+        "location",
+        "lon",
+        "lat",
+        "count",
+        "share",
+        "months_active",
+        "first_month",
+        "last_month",
+        "snap_point",
+        "caveat",
+    ]
+    df = pd.DataFrame(
+        {
+            "location": records[location].astype("string").str.strip(),
+            "lon": pd.to_numeric(records[lon], errors="coerce").round(decimals),
+            "lat": pd.to_numeric(records[lat], errors="coerce").round(decimals),
+            "month": records[month].astype("string"),
+        }
+    )
+    # Records without a place cannot be a repeat location, but still count in the area total.
+    df = df.dropna(subset=["lon", "lat"])
+    df = df[df["location"].notna() & (df["location"] != "")]
+    if df.empty:
+        return pd.DataFrame(columns=columns)
+    out = (
+        df.groupby(["location", "lon", "lat"], sort=False)
+        .agg(
+            count=("month", "size"),
+            months_active=("month", "nunique"),
+            first_month=("month", "min"),
+            last_month=("month", "max"),
+        )
+        .reset_index()
+    )
+    out = out.sort_values(["count", "location", "lon", "lat"], ascending=[False, True, True, True])
+    out["rank"] = out["count"].rank(method="min", ascending=False).astype(int)
+    out["share"] = out["count"] / total
+    out["snap_point"] = True
+    out["caveat"] = SNAP_POINT_CAVEAT
+    out = out[columns].reset_index(drop=True)
+    out["count"] = out["count"].astype(int)
+    out["months_active"] = out["months_active"].astype(int)
+    return out.head(top) if top is not None else out
