@@ -190,3 +190,8 @@ def area_history(request: HttpRequest, code: str, query: Query[HistoryQuery]) ->
         return build_history(area, query.crime_type)
     except ProfileError as exc:
         raise HttpError(422, str(exc)) from exc
+
+
+from saferhood.crime.api_analytics import router as analyses_router  # noqa: E402
+
+router.add_router("", analyses_router)

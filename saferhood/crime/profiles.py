@@ -143,7 +143,7 @@ def covered_months(area: Area) -> dict[str, list[str]]:
     return {m: sorted(cov.sources[m]) for m in sorted(cov.complete_months())}
 
 
-def _count_rows(area: Area, cov: Coverage, start: str, end: str, *extra: str) -> list[dict[str, Any]]:
+def count_rows(area: Area, cov: Coverage, start: str, end: str, *extra: str) -> list[dict[str, Any]]:
     """Monthly count rows for the area, keeping for each LAD-month only the source coverage chose."""
     rows = (
         MonthlyCount.objects.filter(**area_filter(area), month__gte=start, month__lte=end)
@@ -225,7 +225,7 @@ def _children(
         column = LEVEL_COLUMN.get(level)
         if column is None:
             continue
-        for row in _count_rows(area, cov, start, end, column):
+        for row in count_rows(area, cov, start, end, column):
             if row["month"] not in covered or not type_matches(type_key, row["crime_type"]):
                 continue
             key = "asb" if row["crime_type"] == ASB else "crimes"
@@ -299,7 +299,7 @@ def build_profile(
     year_before_months = [add_months(m, -12) for m in period_months]
 
     earliest = min(prev_start, year_before_months[0])
-    rows = [r for r in _count_rows(area, cov, earliest, end) if type_matches(type_key, r["crime_type"])]
+    rows = [r for r in count_rows(area, cov, earliest, end) if type_matches(type_key, r["crime_type"])]
     now = _tally(rows, set(period_months) & covered)
     before = _tally(rows, set(previous_months) & covered)
     population, vintage = population_of(area)
@@ -385,7 +385,7 @@ def build_history(area: Area, crime_type: str | None = None) -> dict[str, Any]:
         return {"type": {"key": type_key, "label": type_label}, "series": [], "gaps": [], "sources": []}
     months = month_range(min(covered), max(covered))
     rows = [
-        r for r in _count_rows(area, cov, months[0], months[-1]) if type_matches(type_key, r["crime_type"])
+        r for r in count_rows(area, cov, months[0], months[-1]) if type_matches(type_key, r["crime_type"])
     ]
     covered_by = {m: sorted(cov.sources[m]) for m in covered}
     return {

@@ -386,3 +386,64 @@ def _legend(chart_id: str, breaks: Sequence[float], y0: float, value_label: str,
         )
     parts.append("</g>")
     return "".join(parts)
+
+
+HOT = "#d4351c"  # GOV.UK red
+COLD = "#003078"  # GOV.UK dark blue
+
+
+@dataclass(frozen=True)
+class CellGrid:
+    """A hotspot grid to draw: BNG origin and cell size, per-cell density and Gi* class (row 0 south)."""
+
+    x0: float
+    y0: float
+    size: float
+    density: Any  # (ny, nx) floats, NaN outside the area
+    classes: Any  # (ny, nx) "hot" / "cold" / "none"
+
+
+def hotspot_map(cells: CellGrid, boundary: Any | None, *, chart_id: str, title: str, description: str) -> str:
+    """Cells shaded by KDE (five equal-count classes of the non-zero cells), Gi* hot and cold spots outlined."""
+    import numpy as np
+
+    ny, nx = cells.density.shape
+    bounds = (cells.x0, cells.y0, cells.x0 + nx * cells.size, cells.y0 + ny * cells.size)
+    frame = _Frame(bounds, 680, 560, 12)
+    width, height = 680, frame.height + 85
+    positive = cells.density[np.isfinite(cells.density) & (cells.density > 0)]
+    breaks = quantile_breaks([round(float(v), 3) for v in positive])
+    colours = SEQUENTIAL[len(SEQUENTIAL) - len(breaks) :]
+    parts = [_svg_open(chart_id, width, height, title, description)]
+    cell_px = cells.size * frame.scale
+    outlines = []
+    for r, c in zip(*np.nonzero(np.isfinite(cells.density)), strict=True):
+        value = float(cells.density[r, c])
+        cls = str(cells.classes[r, c])
+        px, py = frame.point(cells.x0 + c * cells.size, cells.y0 + (r + 1) * cells.size)
+        if value > 0:
+            fill = colours[class_of(round(value, 3), breaks)]
+            parts.append(
+                f'<rect x="{px:.1f}" y="{py:.1f}" width="{cell_px + 0.3:.1f}" height="{cell_px + 0.3:.1f}" fill="{fill}"/>'
+            )
+        if cls in ("hot", "cold"):
+            colour, dash = (HOT, "") if cls == "hot" else (COLD, ' stroke-dasharray="3 2"')
+            outlines.append(
+                f'<rect class="{cls}" data-row="{r}" data-col="{c}" x="{px:.1f}" y="{py:.1f}" width="{cell_px:.1f}" '
+                f'height="{cell_px:.1f}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>'
+            )
+    if boundary is not None:
+        parts.append(f'<path d="{frame.path(boundary)}" fill="none" stroke="{TEXT}" stroke-width="1.5"/>')
+    parts.extend(outlines)
+    y0 = frame.height + 8
+    parts.append(_legend(chart_id, breaks, y0, "Density (records per km²)", False))
+    lx = 12
+    ly = y0 + 64
+    parts.append(
+        f'<g class="legend"><rect x="{lx}" y="{ly - 13}" width="16" height="16" fill="none" stroke="{HOT}" stroke-width="2"/>'
+        f'<text x="{lx + 24}" y="{ly}" fill="{TEXT}" font-size="13">Gi* hot spot (significant after FDR)</text>'
+        f'<rect x="{lx + 300}" y="{ly - 13}" width="16" height="16" fill="none" stroke="{COLD}" stroke-width="2" '
+        f'stroke-dasharray="3 2"/><text x="{lx + 324}" y="{ly}" fill="{TEXT}" font-size="13">Gi* cold spot</text></g>'
+    )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -16,6 +16,8 @@ from django.utils.http import urlencode
 
 from saferhood.areas.models import Area
 from saferhood.core.months import MonthError, month_index, parse_month
+from saferhood.crime import analyses
+from saferhood.crime.analyses import GridParams
 from saferhood.crime.models import ASB, CRIME_TYPES
 from saferhood.crime.profiles import (
     COMPARISONS,
@@ -26,7 +28,7 @@ from saferhood.crime.profiles import (
     default_period,
     find_area,
 )
-from saferhood.dashboard import figures
+from saferhood.dashboard import analysis_figures, figures
 
 
 @login_required
@@ -137,7 +139,29 @@ def area_profile(request: HttpRequest, code: str) -> HttpResponse:
         ),
         downloads=_download_links(area, query),
     )
+    context.update(_analyses(area, profile))
     return render(request, "dashboard/area.html", context)
+
+
+def _analyses(area: Area, profile: dict[str, Any]) -> dict[str, Any]:
+    """Hotspot map, repeat locations and alerts for the page (what needs points says when it has none)."""
+    hs = analysis_figures.hotspot_grid(area, profile)
+    alerts = analysis_figures.alerts(area, profile)
+    result: dict[str, Any] = {
+        "hotspots": hs,
+        "hotspot_caveats": hs.points.caveats,
+        "repeat": analysis_figures.repeat_locations(area, profile),
+        "alerts": alerts,
+        "record_period": None,
+    }
+    if hs.empty:
+        period = analysis_figures.latest_record_period(area)
+        if period:
+            result["record_period"] = {"from": period[0], "to": period[1]}
+    else:
+        result["hotspot_svg"] = analysis_figures.hotspot_svg(area.name, hs)
+        result["hot_cells"] = analysis_figures.hot_cells(hs)
+    return result
 
 
 DOWNLOADS = {
@@ -148,6 +172,10 @@ DOWNLOADS = {
     "trend": (("svg", "png"), "trend chart"),
     "children": (("csv", "geojson"), "areas within"),
     "children-map": (("svg", "png"), "map of areas within"),
+    "hotspots": (("geojson", "csv"), "hotspot grid cells"),
+    "hotspot-map": (("svg", "png"), "hotspot map"),
+    "repeat-locations": (("csv",), "repeat locations"),
+    "alerts": (("csv",), "emerging-trend alerts"),
 }
 
 
@@ -175,6 +203,8 @@ def area_download(request: HttpRequest, code: str, name: str, fmt: str) -> HttpR
         " ", "-"
     ).lower()
     history = build_history(area, filters["type"]) if name == "history" else None
+    if name in ANALYSIS_DOWNLOADS:
+        return _analysis_download(area, profile, name, fmt, stem)
     if fmt == "csv":
         table = figures.tables(profile, history).get(name)
         if table is None:
@@ -196,6 +226,36 @@ def area_download(request: HttpRequest, code: str, name: str, fmt: str) -> HttpR
         svg = figures.trend_svg(area.name, profile)
     else:
         svg = figures.by_type_svg(area.name, profile)
+    return _picture(svg, fmt, stem)
+
+
+ANALYSIS_DOWNLOADS = ("hotspots", "hotspot-map", "repeat-locations", "alerts")
+
+
+def _analysis_download(area: Area, profile: dict[str, Any], name: str, fmt: str, stem: str) -> HttpResponse:
+    if name == "repeat-locations":
+        table = analysis_figures.repeat_table(analysis_figures.repeat_locations(area, profile, top=100))
+        return _attachment(_csv_text(table), "text/csv; charset=utf-8", f"{stem}.csv")
+    if name == "alerts":
+        table = analysis_figures.alerts_table(analysis_figures.alerts(area, profile))
+        return _attachment(_csv_text(table), "text/csv; charset=utf-8", f"{stem}.csv")
+    if fmt == "geojson":
+        period = profile["period"]
+        collection = analyses.hotspots(
+            area, period["from"], period["to"], profile["type"]["key"], GridParams()
+        )
+        return _attachment(json.dumps(collection), "application/geo+json", f"{stem}.geojson")
+    hs = analysis_figures.hotspot_grid(area, profile)
+    if hs.empty:
+        raise Http404("No located records in this period: there is no hotspot map")
+    if fmt == "csv":
+        return _attachment(
+            _csv_text(analysis_figures.cells_table(hs)), "text/csv; charset=utf-8", f"{stem}.csv"
+        )
+    return _picture(analysis_figures.hotspot_svg(area.name, hs), fmt, stem)
+
+
+def _picture(svg: str, fmt: str, stem: str) -> HttpResponse:
     if fmt == "svg":
         return _attachment(svg, "image/svg+xml", f"{stem}.svg")
     import cairosvg  # imported here: only PNG downloads need Cairo

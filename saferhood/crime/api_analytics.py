@@ -1,0 +1,155 @@
+"""API routes for an area's analyses: hotspots, hotspot change and classes, repeat locations, alerts.
+
+Every answer echoes the parameters it used; a bad parameter is a 422 that names it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from saferhood.crime import analyses
+from saferhood.crime.analyses import AnalysisError, GridParams
+from saferhood.crime.profiles import default_period, find_area
+
+router = Router(tags=["analyses"])
+
+
+class PeriodQuery(Schema):
+    start: str | None = Field(
+        None, alias="from", description="first month, YYYY-MM (default: 11 months before 'to')"
+    )
+    end: str | None = Field(
+        None, alias="to", description="last month, YYYY-MM (default: latest month with data)"
+    )
+    crime_type: str | None = Field(
+        None, alias="type", description="all, crime, asb, or a police.uk crime type"
+    )
+
+
+class GridQuery(PeriodQuery):
+    cell: float | None = Field(None, description="cell size in metres (default: shorter side / 50, rounded)")
+    bandwidth: float | None = Field(
+        None, description="KDE bandwidth in metres (default: normal-reference rule)"
+    )
+    bandwidth_adjust: float = Field(1.0, description="multiplier on the bandwidth")
+    distance: float | None = Field(None, description="Gi* neighbour distance in metres (default: queen)")
+    alpha: float = Field(0.05, description="significance level (false discovery rate when fdr is on)")
+    fdr: bool = Field(True, description="Benjamini-Hochberg adjustment across the cells")
+
+
+class ChangeQuery(GridQuery):
+    split: str | None = Field(None, description="YYYY-MM: compare from..split-1 with split..to")
+    before_from: str | None = Field(
+        None, description="first month of the 'before' period (default: the period before)"
+    )
+    before_to: str | None = Field(None, description="last month of the 'before' period")
+
+
+class ClassesQuery(GridQuery):
+    period_months: int = Field(1, description="months per period of the series")
+
+
+class RepeatQuery(PeriodQuery):
+    top: int = Field(20, description="how many snap points")
+
+
+class AlertQuery(PeriodQuery):
+    level: str | None = Field(None, description="lsoa, ward or town (default: the level below the area)")
+    alpha: float = Field(0.05, description="false discovery rate across all tests")
+
+
+def _area(code: str):
+    area = find_area(code)
+    if area is None:
+        raise HttpError(404, f"no area with code {code!r}")
+    return area
+
+
+def _months(area, query: PeriodQuery) -> tuple[str, str]:
+    """Defaults as the profile's: the latest twelve months with data."""
+    default_from, default_to = default_period(area)
+    return query.start or default_from, query.end or default_to
+
+
+def _grid_params(query: GridQuery) -> GridParams:
+    return GridParams(
+        cell=query.cell,
+        bandwidth=query.bandwidth,
+        bandwidth_adjust=query.bandwidth_adjust,
+        distance=query.distance,
+        alpha=query.alpha,
+        fdr=query.fdr,
+    )
+
+
+def _answer(call) -> dict[str, Any]:
+    try:
+        return call()
+    except AnalysisError as exc:
+        raise HttpError(422, str(exc)) from exc
+
+
+@router.get("/areas/{code}/hotspots", summary="Hotspots: counts, KDE and Gi* per grid cell (GeoJSON)")
+def area_hotspots(request: HttpRequest, code: str, query: Query[GridQuery]) -> dict[str, Any]:
+    area = _area(code)
+    start, end = _months(area, query)
+    return _answer(lambda: analyses.hotspots(area, start, end, query.crime_type, _grid_params(query)))
+
+
+@router.get("/areas/{code}/hotspot-change", summary="Change per grid cell between two periods (GeoJSON)")
+def area_hotspot_change(request: HttpRequest, code: str, query: Query[ChangeQuery]) -> dict[str, Any]:
+    area = _area(code)
+    start, end = _months(area, query)
+    before = None
+    if query.before_from or query.before_to:
+        if not (query.before_from and query.before_to):
+            raise HttpError(422, "'before_from': give both before_from and before_to, or neither")
+        before = (query.before_from, query.before_to)
+        from saferhood.crime.profiles import ProfileError, validate_period
+
+        try:
+            validate_period(*before)
+        except ProfileError as exc:
+            raise HttpError(422, f"'before_{exc.parameter}': {exc}") from exc
+    return _answer(
+        lambda: analyses.hotspot_change(
+            area, start, end, query.crime_type, _grid_params(query), before=before, split=query.split
+        )
+    )
+
+
+@router.get("/areas/{code}/hotspot-classes", summary="Emerging-hotspot class per grid cell (GeoJSON)")
+def area_hotspot_classes(request: HttpRequest, code: str, query: Query[ClassesQuery]) -> dict[str, Any]:
+    area = _area(code)
+    start, end = _months(area, query)
+    return _answer(
+        lambda: analyses.hotspot_classes(
+            area, start, end, query.crime_type, _grid_params(query), period_months=query.period_months
+        )
+    )
+
+
+@router.get(
+    "/areas/{code}/repeat-locations", summary="Snap points ranked by records (with the snap-point caveat)"
+)
+def area_repeat_locations(request: HttpRequest, code: str, query: Query[RepeatQuery]) -> dict[str, Any]:
+    area = _area(code)
+    start, end = _months(area, query)
+    return _answer(lambda: analyses.repeat_locations_for(area, start, end, query.crime_type, top=query.top))
+
+
+@router.get(
+    "/areas/{code}/alerts", summary="Emerging-trend alerts for the areas within this one × crime type"
+)
+def area_alerts(request: HttpRequest, code: str, query: Query[AlertQuery]) -> dict[str, Any]:
+    area = _area(code)
+    start, end = _months(area, query)
+    if query.start is None:
+        start = end  # alerts are about the latest month unless asked for more
+    return _answer(
+        lambda: analyses.alerts_for(area, start, end, query.crime_type, level=query.level, alpha=query.alpha)
+    )

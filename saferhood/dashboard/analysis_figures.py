@@ -1,0 +1,118 @@
+"""The analyses on an area page: hotspot map, repeat locations and emerging-trend alerts.
+
+Built from the same service functions as the API routes, so the page and the API agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from saferhood.analytics.grid import to_lonlat
+from saferhood.areas.models import Area
+from saferhood.core.months import add_months, spans
+from saferhood.crime import analyses
+from saferhood.crime.analyses import GridParams, HotspotGrid
+from saferhood.crime.points import months_with_records
+from saferhood.dashboard import charts
+from saferhood.dashboard.figures import Table
+
+
+def hotspot_grid(area: Area, profile: dict[str, Any]) -> HotspotGrid:
+    period = profile["period"]
+    return analyses.hotspot_grid(area, period["from"], period["to"], profile["type"]["key"], GridParams())
+
+
+def hotspot_svg(area_name: str, hs: HotspotGrid) -> str:
+    grid, gi = hs.grid, hs.gi
+    p = hs.parameters
+    hot = int((gi.classes[grid.mask] == "hot").sum())
+    return charts.hotspot_map(
+        charts.CellGrid(grid.x0, grid.y0, grid.cell_size, hs.density, gi.classes),
+        hs.points.boundary,
+        chart_id="hotspot-map",
+        title=f"Hotspots, {area_name}, {p['from']} to {p['to']} ({p['type']})",
+        description=f"{len(hs.points.records):,} located records in {grid.cell_size:g} m cells, shaded by "
+        f"quartic kernel density (bandwidth {p['bandwidth']:,.0f} m); {hot} cells outlined in red are Gi* hot "
+        "spots after the false discovery rate adjustment. The table below lists them.",
+    )
+
+
+def hot_cells(hs: HotspotGrid, limit: int = 15) -> Table:
+    """The hot-spot cells, strongest first: where they are, and the figures behind them."""
+    grid, gi = hs.grid, hs.gi
+    rows, cols = np.nonzero((gi.classes == "hot") & grid.mask)
+    order = np.argsort(-gi.z[rows, cols], kind="stable")[:limit]
+    rows, cols = rows[order], cols[order]
+    lon, lat = to_lonlat(grid.x0 + (cols + 0.5) * grid.cell_size, grid.y0 + (rows + 0.5) * grid.cell_size)
+    return Table(
+        ["row", "col", "centre_lat", "centre_lon", "records", "density_per_km2", "gi_z", "p_adjusted"],
+        [
+            [int(r), int(c), round(float(la), 5), round(float(lo), 5), int(hs.counts[r, c]),
+             round(float(hs.density[r, c]), 1), round(float(gi.z[r, c]), 2), _p_text(float(gi.p_adj[r, c]))]
+            for r, c, la, lo in zip(rows, cols, lat, lon, strict=True)
+        ],
+    )  # fmt: skip
+
+
+def _p_text(p: float) -> str:
+    """A p-value as people read it: three figures, or 'below 0.0001'."""
+    return "below 0.0001" if p < 0.0001 else f"{p:.2g}"
+
+
+def cells_table(hs: HotspotGrid) -> Table:
+    """Every cell of the grid in the area, for download."""
+    grid, gi = hs.grid, hs.gi
+    rows, cols = np.nonzero(grid.mask)
+    lon, lat = to_lonlat(grid.x0 + (cols + 0.5) * grid.cell_size, grid.y0 + (rows + 0.5) * grid.cell_size)
+    return Table(
+        ["row", "col", "centre_lat", "centre_lon", "records", "density_per_km2", "gi_z", "p", "p_adjusted", "class"],
+        [
+            [int(r), int(c), round(float(la), 6), round(float(lo), 6), int(hs.counts[r, c]),
+             float(hs.density[r, c]), float(gi.z[r, c]), float(gi.p[r, c]), float(gi.p_adj[r, c]), str(gi.classes[r, c])]
+            for r, c, la, lo in zip(rows, cols, lat, lon, strict=True)
+        ],
+    )  # fmt: skip
+
+
+def repeat_locations(area: Area, profile: dict[str, Any], top: int = 10) -> dict[str, Any]:
+    period = profile["period"]
+    return analyses.repeat_locations_for(area, period["from"], period["to"], profile["type"]["key"], top=top)
+
+
+def repeat_table(result: dict[str, Any]) -> Table:
+    return Table(
+        ["rank", "location", "lat", "lon", "records", "share_of_area", "months_active", "first_month", "last_month"],
+        [
+            [r["rank"], r["location"], r["lat"], r["lon"], r["count"], round(r["share"], 4), r["months_active"],
+             r["first_month"], r["last_month"]]
+            for r in result["locations"]
+        ],
+    )  # fmt: skip
+
+
+def alerts(area: Area, profile: dict[str, Any]) -> dict[str, Any]:
+    """Alerts for the period's last month, for the areas within this one."""
+    month = profile["period"]["to"]
+    return analyses.alerts_for(area, month, month, profile["type"]["key"])
+
+
+def alerts_table(result: dict[str, Any]) -> Table:
+    return Table(
+        ["area_code", "area", "crime_type", "month", "observed", "expected", "probability", "p_adjusted", "method"],
+        [
+            [a["area"]["code"], a["area"]["name"], a["crime_type"], a["month"], a["observed"], a["expected"],
+             a["probability"], a["p_adj"], a["method"]]
+            for a in result["alerts"]
+        ],
+    )  # fmt: skip
+
+
+def latest_record_period(area: Area) -> tuple[str, str] | None:
+    """The latest run of up to twelve months with records, to offer when a period has none."""
+    months = months_with_records(area)
+    if not months:
+        return None
+    first, last = spans(months)[-1]
+    return max(first, add_months(last, -11)), last
