@@ -8,7 +8,8 @@ earlier months only (months with no published data are gaps, skipped, never zero
   ``log mu_t = a + b t + g[month of year]`` fitted by maximum likelihood (IRLS) to those months,
   predicted for the tested month (the usual seasonal baseline, as in Farrington et al. 1996
   without the reweighting).
-* **Recent mean** – otherwise, when at least ``min_history`` (6) earlier months are published:
+* **Recent mean** – otherwise (or when that model has no finite fit, e.g. a calendar month with
+  only zeros), when at least ``min_history`` (6) earlier months are published:
   the mean of the last ``k`` (12) published months.
 * Fewer than ``min_history`` months: not tested.
 
@@ -91,55 +92,75 @@ def monthly_counts(
     return table.astype(float)
 
 
-def _poisson_irls(x: np.ndarray, y: np.ndarray, iters: int = 50) -> np.ndarray | None:
-    beta = np.zeros(x.shape[1])
-    beta[0] = math.log(max(y.mean(), 1e-3))
-    for _ in range(iters):
-        eta = np.clip(x @ beta, -30, 30)
-        mu = np.exp(eta)
-        zw = eta + (y - mu) / mu
-        xtw = x.T * mu
-        try:
-            new = np.linalg.solve(xtw @ x, xtw @ zw)
-        except np.linalg.LinAlgError:
-            return None
-        if not np.all(np.isfinite(new)):
-            return None
-        if np.max(np.abs(new - beta)) < 1e-10:
-            return new
-        beta = new
-    # A calendar month with only zeros drifts to -inf slowly; the fit is still usable.
-    return beta
+def _poisson_irls(x: np.ndarray, ys: np.ndarray, iters: int = 50) -> list[np.ndarray | None]:
+    """Poisson log-linear fits by IRLS of several series sharing one design ``x`` (n, p).
 
-
-def _expected(
-    values: np.ndarray, ordinals: np.ndarray, target: int, k: int, min_history: int, seasonal_min: int
-) -> tuple[float, float, str, int] | None:
-    """Expected count, dispersion (1 = Poisson), method text and months used; None if untestable.
-
-    ``values`` are the earlier months' counts (NaN = gap) and ``ordinals`` their month numbers
-    (months since 1970-01, as pandas Period ordinals); ``target`` is the tested month's.
+    ``ys`` is (B, n). Each series stops when its own update is below 1e-10, exactly as a fit of
+    that series alone would; a series whose fit breaks down (singular, non-finite, or not
+    converged within ``iters`` steps) gets None.
     """
-    ok = ~np.isnan(values)
-    win = ok & (ordinals >= target - 36)
-    if win.sum() >= seasonal_min:
-        y = values[win]
-        moy = ordinals[win] % 12
-        tm = target % 12
-        if (moy == tm).sum() >= 2:
-            # The tested calendar month is the baseline level, and t = 0 at the tested month,
-            # so the prediction is exp(intercept).
-            others = sorted(set(moy.tolist()) - {tm})
-            t = (ordinals[win] - target) / 12.0
-            x = np.column_stack([np.ones(len(y)), t, *[(moy == m).astype(float) for m in others]])
-            beta = _poisson_irls(x, y)
-            if beta is not None:
-                mu_fit = np.exp(np.clip(x @ beta, -30, 30))
-                dof = len(y) - x.shape[1]
-                phi = float(((y - mu_fit) ** 2 / mu_fit).sum() / dof) if dof > 0 else 1.0
-                phi = 1.0 if phi <= 1.0 + 1e-9 else phi
-                return float(math.exp(beta[0])), phi, SEASONAL, int(len(y))
-    recent = values[ok][-k:]
+    b, p = ys.shape[0], x.shape[1]
+    beta = np.zeros((b, p))
+    beta[:, 0] = np.log(np.maximum(ys.mean(axis=1), 1e-3))
+    result: list[np.ndarray | None] = [None] * b
+    active = np.arange(b)
+    outer = (x[:, :, None] * x[:, None, :]).reshape(len(x), p * p)  # row n: x_n x_n'
+
+    for _ in range(iters):
+        eta = np.clip(beta[active] @ x.T, -30, 30)  # (A, n)
+        mu = np.exp(eta)
+        zw = eta + (ys[active] - mu) / mu
+        xtwx = (mu @ outer).reshape(-1, p, p)  # X'WX for every series in one BLAS product
+        xtwz = (mu * zw) @ x
+        try:
+            new = np.linalg.solve(xtwx, xtwz[..., None])[..., 0]
+        except np.linalg.LinAlgError:  # one singular system: solve them one by one
+            new = np.full_like(xtwz, np.nan)
+            for i in range(len(active)):
+                try:
+                    new[i] = np.linalg.solve(xtwx[i], xtwz[i])
+                except np.linalg.LinAlgError:
+                    pass  # stays NaN: no fit
+        broken = ~np.all(np.isfinite(new), axis=1)
+        done = ~broken & (np.max(np.abs(new - beta[active]), axis=1) < 1e-10)
+        for i in np.flatnonzero(done):
+            result[active[i]] = new[i]
+        keep = ~broken & ~done
+        beta[active[keep]] = new[keep]
+        active = active[keep]
+        if not len(active):
+            break
+    # Still moving after ``iters`` steps: the likelihood has no finite maximum (a calendar month
+    # with only zeros drifts to -inf, a lone burst to +inf), so such a series gets no seasonal fit
+    # and the caller uses the recent mean instead.
+    return result
+
+
+def _seasonal_design(ordinals: np.ndarray, target: int) -> np.ndarray | None:
+    """Intercept, trend (years, 0 at the tested month) and month-of-year dummies; None if unusable.
+
+    The tested calendar month is the baseline level, so the prediction is exp(intercept).
+    """
+    moy = ordinals % 12
+    tm = target % 12
+    if (moy == tm).sum() < 2:
+        return None
+    others = sorted(set(moy.tolist()) - {tm})
+    t = (ordinals - target) / 12.0
+    return np.column_stack([np.ones(len(ordinals)), t, *[(moy == m).astype(float) for m in others]])
+
+
+def _seasonal_expected(x: np.ndarray, y: np.ndarray, beta: np.ndarray) -> tuple[float, float]:
+    """Expected count and Pearson dispersion (1 = Poisson) of one fitted series."""
+    mu_fit = np.exp(np.clip(x @ beta, -30, 30))
+    dof = len(y) - x.shape[1]
+    phi = float(((y - mu_fit) ** 2 / mu_fit).sum() / dof) if dof > 0 else 1.0
+    phi = 1.0 if phi <= 1.0 + 1e-9 else phi
+    return float(math.exp(beta[0])), phi
+
+
+def _recent_expected(values: np.ndarray, k: int, min_history: int) -> tuple[float, float, str, int] | None:
+    recent = values[~np.isnan(values)][-k:]
     if len(recent) < min_history:
         return None
     mean = float(recent.mean())
@@ -148,6 +169,42 @@ def _expected(
     # Equal variance and mean is Poisson; rounding must not tip it into the other family.
     phi = 1.0 if phi <= 1.0 + 1e-9 else phi
     return mean, phi, RECENT.format(k=len(recent)), int(len(recent))
+
+
+def _expected_all(
+    tasks: list[tuple[np.ndarray, np.ndarray, int]], k: int, min_history: int, seasonal_min: int
+) -> list[tuple[float, float, str, int] | None]:
+    """Expected count, dispersion, method text and months used for each task; None if untestable.
+
+    A task is (earlier counts with NaN gaps, their month ordinals — months since 1970-01 — and
+    the tested month's ordinal). Seasonal fits that share a design (the same published months
+    before the same tested month: every area of one local authority) are fitted together.
+    """
+    out: list[tuple[float, float, str, int] | None] = [None] * len(tasks)
+    groups: dict[tuple[int, bytes], list[int]] = {}
+    designs: dict[tuple[int, bytes], np.ndarray | None] = {}
+    for i, (values, ordinals, target) in enumerate(tasks):
+        win = ~np.isnan(values) & (ordinals >= target - 36)
+        key = (target, win.tobytes())
+        if key not in designs:
+            designs[key] = _seasonal_design(ordinals[win], target) if win.sum() >= seasonal_min else None
+        if designs[key] is not None:
+            groups.setdefault(key, []).append(i)
+        else:
+            out[i] = _recent_expected(values, k, min_history)
+    for key, members in groups.items():
+        target = key[0]
+        values0, ordinals0, _t = tasks[members[0]]
+        win = ~np.isnan(values0) & (ordinals0 >= target - 36)
+        x = designs[key]
+        ys = np.stack([tasks[i][0][win] for i in members])
+        for i, y, beta in zip(members, ys, _poisson_irls(x, ys), strict=True):
+            if beta is None:
+                out[i] = _recent_expected(tasks[i][0], k, min_history)
+            else:
+                mu, phi = _seasonal_expected(x, y, beta)
+                out[i] = (mu, phi, SEASONAL, int(len(y)))
+    return out
 
 
 def upper_tail(observed: Any, expected: Any, dispersion: Any = 1.0) -> np.ndarray | float:
@@ -233,33 +290,38 @@ def emerging_alerts(
     wanted = None if test_months is None else {pd.Period(m, "M").ordinal for m in test_months}
     ordinals = np.asarray(frame.columns.asi8)
     values = frame.to_numpy(dtype=float)
-    rows = []
+    keys, tasks = [], []
     for (area, ctype), series in zip(frame.index, values, strict=True):
         for pos in range(len(ordinals)):
             obs = series[pos]
             target = int(ordinals[pos])
             if np.isnan(obs) or (wanted is not None and target not in wanted):
                 continue
-            got = _expected(series[:pos], ordinals[:pos], target, k, min_history, seasonal_min)
-            if got is None:
-                continue
-            mu, phi, method, used = got
-            mu = max(mu, 0.5 / used)
-            observed = int(round(obs))
-            rows.append(
-                {
-                    "area": area,
-                    "crime_type": ctype,
-                    "month": str(frame.columns[pos]),
-                    "observed": observed,
-                    "expected": mu,
-                    "dispersion": phi,
-                    "distribution": "Poisson" if phi <= 1.0 else "negative binomial",
-                    "probability": np.nan,
-                    "method": method,
-                    "history_months": used,
-                }
-            )
+            keys.append((area, ctype, pos, obs))
+            tasks.append((series[:pos], ordinals[:pos], target))
+    rows = []
+    for (area, ctype, pos, obs), got in zip(
+        keys, _expected_all(tasks, k, min_history, seasonal_min), strict=True
+    ):
+        if got is None:
+            continue
+        mu, phi, method, used = got
+        mu = max(mu, 0.5 / used)
+        observed = int(round(obs))
+        rows.append(
+            {
+                "area": area,
+                "crime_type": ctype,
+                "month": str(frame.columns[pos]),
+                "observed": observed,
+                "expected": mu,
+                "dispersion": phi,
+                "distribution": "Poisson" if phi <= 1.0 else "negative binomial",
+                "probability": np.nan,
+                "method": method,
+                "history_months": used,
+            }
+        )
     tests = pd.DataFrame(
         rows,
         columns=[

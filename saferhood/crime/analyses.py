@@ -363,13 +363,22 @@ def hotspot_classes(
 
 
 def repeat_locations_for(
-    area: Area, start: str | None, end: str | None, type_value: str | None, *, top: int = 20
+    area: Area,
+    start: str | None,
+    end: str | None,
+    type_value: str | None,
+    *,
+    top: int = 20,
+    points: AreaPoints | None = None,
 ) -> dict[str, Any]:
-    """Snap points ranked by how many of the area's records fall on them."""
+    """Snap points ranked by how many of the area's records fall on them.
+
+    ``points`` may pass in the same period's records already read (the page's hotspot map).
+    """
     start, end, type_key, type_label = _period(start, end, type_value)
     if not 1 <= top <= 500:
         raise AnalysisError("'top': must be between 1 and 500", "top")
-    points = area_points(area, start, end, type_key)
+    points = points or area_points(area, start, end, type_key)
     parameters = {"from": start, "to": end, "type": type_label, "top": top}
     ranked = repeat_locations(points.records, top=top) if len(points.records) else pd.DataFrame()
     locations = [

@@ -76,9 +76,11 @@ def cells_table(hs: HotspotGrid) -> Table:
     )  # fmt: skip
 
 
-def repeat_locations(area: Area, profile: dict[str, Any], top: int = 10) -> dict[str, Any]:
+def repeat_locations(area: Area, profile: dict[str, Any], top: int = 10, points=None) -> dict[str, Any]:
     period = profile["period"]
-    return analyses.repeat_locations_for(area, period["from"], period["to"], profile["type"]["key"], top=top)
+    return analyses.repeat_locations_for(
+        area, period["from"], period["to"], profile["type"]["key"], top=top, points=points
+    )
 
 
 def repeat_table(result: dict[str, Any]) -> Table:

@@ -150,7 +150,7 @@ def _analyses(area: Area, profile: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "hotspots": hs,
         "hotspot_caveats": hs.points.caveats,
-        "repeat": analysis_figures.repeat_locations(area, profile),
+        "repeat": analysis_figures.repeat_locations(area, profile, points=hs.points),
         "alerts": alerts,
         "record_period": None,
     }

@@ -112,3 +112,30 @@ def test_wording_and_tails():
     assert upper_tail(7, 3.0) == pytest.approx(stats.poisson.sf(6, 3.0))
     size = 3.0 / (2.0 - 1.0)
     assert upper_tail(7, 3.0, 2.0) == pytest.approx(stats.nbinom.sf(6, size, size / (size + 3.0)))
+
+
+def test_series_fitted_together_equal_each_fitted_alone():
+    # Three areas with the same published months are fitted in one batch; each must get what a
+    # run over that area alone gives.
+    months = [str(p) for p in pd.period_range("2023-01", "2025-12", freq="M")]
+    rng = np.random.default_rng(7)
+    season = 10 + 6 * np.sin(np.arange(len(months)) * 2 * np.pi / 12)
+    rows = {(f"area {i}", "Burglary"): rng.poisson(season * (1 + i / 2)).astype(float) for i in range(3)}
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=months)
+    table.index = pd.MultiIndex.from_tuples(table.index, names=["area", "crime_type"])
+    together = emerging_alerts(table, test_months=["2025-12"]).tests.set_index("area")
+    for area in together.index:
+        alone = emerging_alerts(table.loc[[(area, "Burglary")]], test_months=["2025-12"]).tests.iloc[0]
+        assert alone["method"] == together.loc[area, "method"] == SEASONAL
+        assert alone["expected"] == pytest.approx(together.loc[area, "expected"], rel=1e-12)
+
+
+def test_a_model_without_a_finite_fit_falls_back_to_the_recent_mean():
+    # Every December is zero: the seasonal likelihood has no maximum (December's level runs to
+    # -inf), so the tested December is judged against the recent mean instead.
+    months = [str(p) for p in pd.period_range("2023-01", "2025-12", freq="M")]
+    values = np.array([0.0 if m.endswith("-12") else 9.0 for m in months])
+    table = pd.DataFrame([values], columns=months, index=pd.MultiIndex.from_tuples([("A", "Drugs")]))
+    test = emerging_alerts(table, test_months=["2025-12"]).tests.iloc[0]
+    assert test["method"] == RECENT.format(k=12)
+    assert test["expected"] == pytest.approx(values[-13:-1].mean())

@@ -214,3 +214,55 @@ def test_downloads_need_sign_in_and_a_known_name(client: Client, signed_in: Clie
     client.logout()
     response = client.get(f"/areas/{SANDWELL}/download/by-type.csv")
     assert response.status_code == 302 and response["Location"].startswith("/sign-in/")
+
+
+def test_analyses_on_the_page_are_the_apis(signed_in: Client, db) -> None:
+    """Sandwell, June 2018 (the police.uk API records): hotspot cells, repeat locations, alerts."""
+    from django.conf import settings
+
+    from saferhood.crime.importers import import_police
+
+    import_police(
+        [settings.SAFERHOOD_DEMO_DIR / "police-uk" / "police-uk-api-sandwell-wards-2018-06"], progress=False
+    )
+    query = {"from": "2018-06", "to": "2018-06"}
+    html = signed_in.get(f"/areas/{SANDWELL}/", query).content.decode()
+
+    hotspots = signed_in.get(f"/api/v1/areas/{SANDWELL}/hotspots", query).json()
+    by_cell = {
+        (f["properties"]["row"], f["properties"]["col"]): f["properties"] for f in hotspots["features"]
+    }
+    shown_cells = re.findall(
+        r'data-row="(\d+)" data-col="(\d+)">.*?data-testid="hot-cell-records">([\d,]+)<', html, re.S
+    )
+    assert shown_cells, "no hot cells listed"
+    for row, col, records in shown_cells:
+        cell = by_cell[(int(row), int(col))]
+        assert cell["class"] == "hot" and int(records.replace(",", "")) == cell["count"]
+    outlined = {(int(r.get("data-row")), int(r.get("data-col"))) for r in svg_of(html, "hotspot-map").iter(f"{SVG}rect")
+                if r.get("class") == "hot"}  # fmt: skip
+    assert outlined == {k for k, v in by_cell.items() if v["class"] == "hot"}
+
+    repeat = signed_in.get(f"/api/v1/areas/{SANDWELL}/repeat-locations", {**query, "top": 10}).json()
+    counts = [int(n.replace(",", "")) for n in re.findall(r'data-testid="repeat-count">([\d,]+)<', html)]
+    assert counts == [loc["count"] for loc in repeat["locations"]] and counts
+
+    # 2018-06 has no history loaded before it: the page says alerts were not tested.
+    assert 'data-testid="no-alerts"' in html and "Not tested" in html
+
+    # The default period (no records, counts not loaded here) offers the month with records.
+    page = signed_in.get(f"/areas/{SANDWELL}/", {"from": "2019-01", "to": "2019-12"}).content.decode()
+    assert 'data-testid="no-hotspots"' in page and "?from=2018-06&amp;to=2018-06" in page
+
+
+def test_alerts_on_the_overview_are_the_apis(signed_in: Client, db) -> None:
+    import_counts(count_files("2025-04", "2026-03"), source=SOURCE, progress=False)
+    html = signed_in.get(f"/areas/{SANDWELL}/").content.decode()
+    api = signed_in.get(f"/api/v1/areas/{SANDWELL}/alerts", {"from": "2026-03", "to": "2026-03"}).json()
+    shown = re.findall(r'data-area="([^"]+)" data-type="([^"]+)" data-observed="(\d+)"', html)
+    assert shown == [(a["area"]["code"], a["crime_type"], str(a["observed"])) for a in api["alerts"][:10]]
+    # Observed counts are the files' own: the town's count of that type in 2026-03.
+    frame = sandwell_counts("2026-03", "2026-03")
+    for alert in api["alerts"]:
+        town = frame[(frame.town.str.lower().str.replace(" ", "-") == alert["area"]["code"])]
+        assert alert["observed"] == int(town.loc[town.category == alert["crime_type"], "crime_count"].sum())
