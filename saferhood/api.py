@@ -14,3 +14,7 @@ api = NinjaAPI(
 from saferhood.crime.api import router as profile_router  # noqa: E402
 
 api.add_router("/", profile_router)
+
+from saferhood.accounts.api import router as notes_router  # noqa: E402
+
+api.add_router("/", notes_router)

@@ -44,7 +44,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "saferhood.core",
+    "saferhood.accounts",
     "saferhood.areas",
     "saferhood.crime",
     "saferhood.dashboard",
@@ -56,8 +59,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Signs out a session left idle, before any view sees it.
+    "saferhood.core.security.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "saferhood.core.security.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "saferhood.urls"
@@ -73,6 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "saferhood.accounts.context_processors.access",
             ],
         },
     },
@@ -96,6 +104,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The lock-out backend refuses any account (or address) that failed too often, whichever sign-in
+# form asked (Saferhood's or the admin's); the ModelBackend does the rest.
+AUTHENTICATION_BACKENDS = ["saferhood.accounts.backends.LockoutModelBackend"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -110,11 +122,32 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "saferhood" / "static"]
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_COOKIE_AGE = 8 * 60 * 60  # the longest a session lasts, however active
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# A session unused for this long is signed out (IdleSessionMiddleware).
+SAFERHOOD_SESSION_IDLE_SECONDS = int(os.environ.get("SAFERHOOD_SESSION_IDLE_SECONDS", str(30 * 60)))
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content Security Policy (SecurityHeadersMiddleware): every page loads only Saferhood's own files;
+# no inline script or style. Images may be data:/blob: URIs (the TOTP QR code, chart downloads).
+SAFERHOOD_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+SAFERHOOD_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 if not DEV:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -129,6 +162,28 @@ if not DEV:
 SAFERHOOD_PARTNERSHIP_NAME = os.environ.get("SAFERHOOD_PARTNERSHIP_NAME", "Safer Sandwell Partnership")
 SAFERHOOD_PARTNERSHIP_LADS = os.environ.get("SAFERHOOD_PARTNERSHIP_LADS", "E08000028").split(",")
 SAFERHOOD_DEMO_DIR = Path(os.environ.get("SAFERHOOD_DEMO_DIR", BASE_DIR / "demo"))
+
+# Sign-in lock-out: this many failures in a row lock the username for the period; an address
+# that fails this many times across usernames is locked too (slows password spraying).
+SAFERHOOD_LOCKOUT_FAILURES = int(os.environ.get("SAFERHOOD_LOCKOUT_FAILURES", "5"))
+SAFERHOOD_LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("SAFERHOOD_LOCKOUT_ADDRESS_FAILURES", "50"))
+SAFERHOOD_LOCKOUT_SECONDS = int(os.environ.get("SAFERHOOD_LOCKOUT_SECONDS", str(15 * 60)))
+# The issuer shown in authenticator apps for the optional TOTP second factor.
+OTP_TOTP_ISSUER = "Saferhood"
+# Behind a reverse proxy, the client address is the first of X-Forwarded-For; set to 1 only
+# when the proxy overwrites that header.
+SAFERHOOD_TRUST_X_FORWARDED_FOR = os.environ.get("SAFERHOOD_TRUST_X_FORWARDED_FOR", "0") == "1"
+
+# Retention (manage.py apply_retention): record type -> age in days after which records are
+# archived to a JSON file and erased. No type may be set under its hard minimum (the
+# command refuses); the audit trail is never erased by it.
+SAFERHOOD_RETENTION_DAYS = {
+    "accounts.confidentialnote": int(os.environ.get("SAFERHOOD_RETENTION_NOTES_DAYS", str(6 * 365))),
+}
+SAFERHOOD_RETENTION_MINIMUM_DAYS = {
+    "accounts.confidentialnote": 365,
+}
+SAFERHOOD_ARCHIVE_DIR = Path(os.environ.get("SAFERHOOD_ARCHIVE_DIR", BASE_DIR / "var" / "archive"))
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,8 @@
-"""``saferhood create_demo_user``: the analyst account ``make run`` prints, for local demos only."""
+"""``saferhood create_demo_user``: the analyst account ``make run`` prints, for local demos only.
+
+The user belongs to the CSP team agency with the analyst role; running it again updates the
+same user (password, agency, roles) rather than adding another.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,10 @@ import os
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from saferhood.accounts.models import Agency, Membership, Role
+from saferhood.accounts.roles import RoleCode
 
 DEFAULT_PASSWORD = "sandwell-demo-2026"
 
@@ -28,11 +36,16 @@ class Command(BaseCommand):
             raise CommandError("create_demo_user runs only with SAFERHOOD_PROFILE=dev")
         password = password or os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
         user_model = get_user_model()
-        user, created = user_model.objects.get_or_create(
-            username=username, defaults={"first_name": "Demo", "last_name": "Analyst"}
-        )
-        user.set_password(password)
-        user.is_active = True
-        user.save()
+        with transaction.atomic():
+            user, created = user_model.objects.get_or_create(
+                username=username, defaults={"first_name": "Demo", "last_name": "Analyst"}
+            )
+            user.set_password(password)
+            user.is_active = True
+            user.save()
+            agency, _ = Agency.objects.get_or_create(slug="csp-team", defaults={"name": "CSP team"})
+            membership, _ = Membership.objects.update_or_create(user=user, defaults={"agency": agency})
+            role, _ = Role.objects.get_or_create(code=RoleCode.ANALYST)
+            membership.roles.set([role])
         verb = "Created" if created else "Updated"
-        self.stdout.write(f"{verb} user '{username}' with password '{password}'")
+        self.stdout.write(f"{verb} user '{username}' ({agency.name}, analyst) with password '{password}'")

@@ -1,0 +1,72 @@
+"""Forms for sign-in, the second factor, the audit search and notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
+
+from saferhood.accounts import lockout
+from saferhood.core.audit import client_ip
+from saferhood.core.models import AuditAction
+
+
+def _locked_message(until: Any) -> str:
+    return (
+        "This account is locked after too many failed sign-ins. Try again after "
+        f"{timezone.localtime(until):%H:%M}, or ask your agency admin to unlock it."
+    )
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
+        "locked": "%(message)s",
+    }
+
+    def clean(self) -> dict[str, Any]:
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            # This failure may be the one that locked the account: say so at once.
+            until = lockout.locked_until(self.cleaned_data.get("username"), client_ip(self.request))
+            if until is not None:
+                raise forms.ValidationError(
+                    self.error_messages["locked"], code="locked", params={"message": _locked_message(until)}
+                ) from None
+            raise
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="Code from your authenticator app",
+        min_length=6,
+        max_length=8,
+        error_messages={"required": "Enter the 6-digit code from your authenticator app"},
+    )
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data["token"].replace(" ", "")
+        if not token.isdigit():
+            raise forms.ValidationError("The code is 6 digits")
+        return token
+
+
+class AuditSearchForm(forms.Form):
+    user = forms.CharField(label="Username", required=False, max_length=150)
+    action = forms.ChoiceField(
+        label="Action", required=False, choices=[("", "Any action"), *AuditAction.choices]
+    )
+    start = forms.DateField(label="From (YYYY-MM-DD)", required=False, input_formats=["%Y-%m-%d"])
+    end = forms.DateField(label="To (YYYY-MM-DD)", required=False, input_formats=["%Y-%m-%d"])
+    object_type = forms.CharField(label="Record type", required=False, max_length=100)
+    object_id = forms.CharField(label="Record id", required=False, max_length=64)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", "The 'to' date must be the same as or after the 'from' date")
+        return data

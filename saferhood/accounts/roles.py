@@ -1,0 +1,84 @@
+"""Roles and what each may do, and who a user is (agency, roles) — cached per request."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from saferhood.accounts.models import Membership
+
+
+class RoleCode(models.TextChoices):
+    VIEWER = "viewer", "Viewer"
+    ANALYST = "analyst", "Analyst"
+    OFFICER = "officer", "Officer"
+    TASKING_CHAIR = "tasking_chair", "Tasking chair"
+    AGENCY_ADMIN = "agency_admin", "Agency admin"
+    SYSTEM_ADMIN = "system_admin", "System admin"
+
+
+class Action(models.TextChoices):
+    VIEW = "view", "View"
+    CHANGE = "change", "Change"
+    EXPORT = "export", "Export"
+
+
+# What each role may do to a record it can reach; the record's sharing decides which it can
+# reach (saferhood.accounts.scoping). A user with several roles has the union.
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    RoleCode.VIEWER: frozenset({Action.VIEW}),
+    RoleCode.ANALYST: frozenset({Action.VIEW, Action.EXPORT}),
+    RoleCode.OFFICER: frozenset({Action.VIEW, Action.CHANGE}),
+    RoleCode.TASKING_CHAIR: frozenset({Action.VIEW, Action.CHANGE, Action.EXPORT}),
+    RoleCode.AGENCY_ADMIN: frozenset({Action.VIEW, Action.CHANGE, Action.EXPORT}),
+    RoleCode.SYSTEM_ADMIN: frozenset({Action.VIEW, Action.CHANGE, Action.EXPORT}),
+}
+
+_CACHE_ATTR = "_saferhood_membership"
+_NONE = object()
+
+
+def membership_of(user: Any) -> Membership | None:
+    """The user's membership (agency and roles), or None; cached on the user object."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        from saferhood.accounts.models import Membership
+
+        found = (
+            Membership.objects.select_related("agency").prefetch_related("roles").filter(user=user).first()
+        )
+        cached = found if found is not None else _NONE
+        setattr(user, _CACHE_ATTR, cached)
+    return None if cached is _NONE else cached
+
+
+def forget_membership(user: Any) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def roles_of(user: Any) -> frozenset[str]:
+    membership = membership_of(user)
+    roles = {r.code for r in membership.roles.all()} if membership else set()
+    if getattr(user, "is_superuser", False):
+        roles.add(RoleCode.SYSTEM_ADMIN)
+    return frozenset(roles)
+
+
+def is_system_admin(user: Any) -> bool:
+    return bool(getattr(user, "is_active", False)) and RoleCode.SYSTEM_ADMIN in roles_of(user)
+
+
+def is_agency_admin(user: Any) -> bool:
+    return bool(getattr(user, "is_active", False)) and RoleCode.AGENCY_ADMIN in roles_of(user)
+
+
+def allowed_actions(user: Any) -> frozenset[str]:
+    actions: set[str] = set()
+    for role in roles_of(user):
+        actions |= ROLE_ACTIONS.get(role, frozenset())
+    return frozenset(actions)

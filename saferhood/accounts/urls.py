@@ -1,0 +1,12 @@
+from django.urls import path
+
+from saferhood.accounts import signin, views
+
+urlpatterns = [
+    path("sign-in/code/", signin.sign_in_code, name="sign-in-code"),
+    path("account/two-factor/", signin.two_factor, name="two-factor"),
+    path("notes/", views.note_search, name="note-search"),
+    path("notes/<int:pk>/", views.NoteDetailView.as_view(), name="note-detail"),
+    path("audit/", views.audit_search, name="audit"),
+    path("audit/export.csv", views.audit_export, name="audit-export"),
+]

@@ -1,0 +1,94 @@
+"""Security headers, production settings and Django's deployment checks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+PRODUCTION = {
+    "SAFERHOOD_PROFILE": "production",
+    "SECRET_KEY": "a-long-random-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-!@#$%",
+    "ALLOWED_HOSTS": "saferhood.example.org",
+    "DATABASE_URL": "sqlite:////tmp/saferhood-check-deploy.sqlite3",
+}
+
+
+def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DEBUG"}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_in_production() -> None:
+    result = _manage(PRODUCTION, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+def test_production_refuses_to_start_without(missing: str) -> None:
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    result = _manage(env, "check")
+    assert result.returncode != 0
+    assert f"{missing} must be set in production" in result.stderr
+
+
+@pytest.mark.parametrize("path", ["/sign-in/", "/admin/login/"])
+def test_pages_carry_the_content_security_policy(client, db, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    csp = response.headers["Content-Security-Policy"]
+    for directive in (
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ):
+        assert directive in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "camera=()" in response.headers["Permissions-Policy"]
+
+
+def test_sign_in_page_has_no_inline_script_or_style(client, db) -> None:
+    html = client.get("/sign-in/").content.decode()
+    assert "<script>" not in html and "<style" not in html and 'style="' not in html
+    assert "saferhood/js-enabled.js" in html
+
+
+def test_session_settings(settings) -> None:
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+    assert settings.SESSION_COOKIE_HTTPONLY is True
+    assert settings.SESSION_COOKIE_AGE <= 8 * 60 * 60
+    assert settings.SAFERHOOD_SESSION_IDLE_SECONDS <= 60 * 60
+
+
+def test_an_idle_session_is_signed_out(client, db, django_user_model, settings) -> None:
+    from saferhood.core.models import AuditEvent
+    from saferhood.core.security import IDLE_KEY
+
+    user = django_user_model.objects.create(username="idle")
+    client.force_login(user)
+    assert client.get("/notes/").status_code == 200
+    session = client.session
+    session[IDLE_KEY] -= settings.SAFERHOOD_SESSION_IDLE_SECONDS + 1
+    session.save()
+    response = client.get("/notes/")
+    assert response.status_code == 302 and "/sign-in/" in response["Location"]
+    assert AuditEvent.objects.filter(username="idle", action="sign-out", detail__reason="idle").exists()

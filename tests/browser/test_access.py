@@ -1,0 +1,238 @@
+"""Multi-agency access in Debian's Chromium: scoping by URL, API and search; the audit page; lock-out; the CSP.
+
+Like test_journey.py, the server is a real ``runserver`` subprocess on its own SQLite file. It
+runs with DEBUG off (``--insecure`` serves the static files) so error pages are the production
+ones, and the browser enforces the Content-Security-Policy: any violation fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+PASSWORD = "access-test-password-2026"
+SCREENSHOTS = ROOT / "test-results"
+
+SETUP = f"""
+from django.contrib.auth import get_user_model
+from saferhood.accounts.models import Agency, Membership, Role
+from saferhood.accounts.services import create_note
+User = get_user_model()
+def person(name, agency, role, **extra):
+    user = User.objects.create_user(name, password={PASSWORD!r}, **extra)
+    membership = Membership.objects.create(user=user, agency=Agency.objects.get(slug=agency))
+    membership.roles.set([Role.objects.get(code=role)])
+    return user
+owner = person("hal", "housing", "officer")
+person("pat", "police", "officer")
+person("lou", "police", "viewer")
+person("sid", "csp-team", "system_admin", is_staff=True, is_superuser=True)
+note = create_note(by_user=owner, owner_agency=owner.membership.agency, subject_name="Sam Victim",
+                   subject_ref="H-1", text="Lives at 1 Secret Road")
+print(note.pk)
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)")
+    if not (ROOT / "saferhood" / "static" / "govuk" / "govuk-frontend.min.css").exists():
+        pytest.fail("GOV.UK Frontend is not in saferhood/static/govuk/: run `make install`")
+    db = tmp_path_factory.mktemp("access-db") / "saferhood.sqlite3"
+    env = {**os.environ, "SAFERHOOD_PROFILE": "dev", "DATABASE_URL": f"sqlite:///{db}", "DEBUG": "0"}
+    _manage(env, "migrate", "--no-input", "-v", "0")
+    note_id = int(_manage(env, "shell", "-c", SETUP).strip().splitlines()[-1])
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = (tmp_path_factory.mktemp("access-log") / "runserver.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/sign-in/", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"runserver did not start; see {log.name}") from None
+                time.sleep(0.2)
+        yield base, note_id
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    base, _ = server
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=base)
+    page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    yield page
+    context.close()
+    assert violations == [], f"the pages broke their own Content-Security-Policy: {violations}"
+
+
+def sign_in(page, username: str, password: str = PASSWORD, next_url: str = "/notes/") -> None:
+    page.goto(f"/sign-in/?next={next_url}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def test_officer_of_another_agency_cannot_open_the_record_and_the_attempt_is_audited(page, server) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    _, note_id = server
+    sign_in(page, "pat")
+    assert page.url.endswith("/notes/")
+
+    # By URL: not found (existence is not revealed).
+    response = page.goto(f"/notes/{note_id}/")
+    assert response.status == 404
+    assert "1 Secret Road" not in page.content()
+    # By API, with the same signed-in session.
+    api = page.request.get(f"/api/v1/notes/{note_id}")
+    assert api.status == 404 and "Sam" not in api.text()
+    assert page.request.get("/api/v1/notes?q=Sam").json() == []
+    # By search.
+    page.goto("/notes/")
+    page.get_by_label("Person's name").fill("Sam")
+    page.get_by_role("button", name="Search").click()
+    assert page.get_by_test_id("result-count").inner_text() == "0 notes found"
+    assert page.get_by_test_id("nav-audit").count() == 0  # officers have no audit page
+    page.get_by_test_id("sign-out").click()
+
+    # A system admin sees the refused attempts in the audit…
+    sign_in(page, "sid", next_url="/audit/")
+    page.get_by_label("Action").select_option("denied")
+    page.get_by_label("Record id").fill(str(note_id))
+    page.get_by_role("button", name="Search").click()
+    rows = page.locator(f'[data-testid="audit-events"] tr[data-action="denied"][data-object-id="{note_id}"]')
+    assert rows.count() == 2
+    assert {r.get_attribute("data-username") for r in rows.all()} == {"pat"}
+    page.screenshot(path=SCREENSHOTS / "access-audit-denied.png", full_page=True)
+    page.goto("/audit/?user=pat&action=search")
+    assert page.locator('tr[data-action="search"][data-username="pat"]').count() == 2
+
+    # …and may open the record itself.
+    page.goto(f"/notes/{note_id}/")
+    assert page.get_by_test_id("note-text").inner_text() == "Lives at 1 Secret Road"
+    assert page.request.get(f"/api/v1/notes/{note_id}").json()["subject_name"] == "Sam Victim"
+
+
+def test_the_admin_and_the_two_factor_page_work_under_the_csp(page) -> None:
+    sign_in(page, "sid", next_url="/account/two-factor/")
+    qr = page.get_by_test_id("totp-qr")
+    assert qr.is_visible() and qr.evaluate("img => img.naturalWidth") > 0
+    # js-enabled.js (formerly inline) ran: GOV.UK Frontend's JavaScript styles apply.
+    assert page.evaluate("document.body.classList.contains('govuk-frontend-supported')")
+    for path in ("/admin/", "/admin/auth/user/", "/admin/accounts/confidentialnote/"):
+        assert page.goto(path).status == 200
+    assert "Sam Victim" in page.content()  # a system admin, in the admin's scoped list
+    page.locator("#result_list tbody th a").first.click()  # the change form and its widgets' scripts
+    assert page.locator("#id_subject_name").input_value() == "Sam Victim"
+
+
+def test_five_failed_sign_ins_lock_the_account(page) -> None:
+    for attempt in range(1, 6):
+        sign_in(page, "lou", password=f"wrong-password-{attempt}")
+        error = page.get_by_test_id("error-summary").inner_text()
+        if attempt < 5:
+            assert "Enter a correct username and password" in error
+    assert "This account is locked" in error
+    # The right password no longer works while the lock lasts.
+    sign_in(page, "lou")
+    assert "This account is locked" in page.get_by_test_id("error-summary").inner_text()
+    assert "/sign-in/" in page.url
+    page.screenshot(path=SCREENSHOTS / "access-locked.png")
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def test_the_access_pages_are_accessible(browser, server) -> None:
+    """axe-core finds no WCAG 2.2 A/AA violation (its script needs the CSP bypassed, in this context only)."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make install` (npm ci)")
+    base, note_id = server
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=base, bypass_csp=True)
+    page = context.new_page()
+    problems: list[str] = []
+
+    def check(path: str) -> None:
+        page.goto(path)
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            """() => axe.run(document, {runOnly: {type: 'tag', values:
+                ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"""
+        )
+        problems.extend(
+            f"{path}: {v['id']} — {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]
+        )
+
+    try:
+        check("/sign-in/")
+        sign_in(page, "sid", next_url="/notes/?q=Sam")
+        for path in ("/notes/?q=Sam", f"/notes/{note_id}/", "/audit/", "/account/two-factor/"):
+            check(path)
+    finally:
+        context.close()
+    assert problems == [], "\n".join(problems)
