@@ -411,6 +411,8 @@ def alerts_for(
     start, end, type_key, type_label = _period(start, end, type_value)
     if level is None:  # default: the level just below the area (towns, or wards where there are none)
         level = Area.objects.filter(parent=area).values_list("level", flat=True).first() or area.level
+        if level in (AreaLevel.CSP, AreaLevel.PFA):
+            level = AreaLevel.LAD  # a force area's partnerships: compare their local authorities
     column = LEVEL_COLUMN.get(level)
     if column is None:
         raise AnalysisError(f"'level': must be lsoa, ward or town, not {level!r}", "level")

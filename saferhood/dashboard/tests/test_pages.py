@@ -134,3 +134,12 @@ def test_default_period_is_the_latest_twelve_months(signed_in: Client, sandwell_
     response = signed_in.get("/areas/E05001279/")
     assert response.status_code == 200
     assert shown(response.content.decode(), "period").startswith("2017-07 to 2018-06")
+
+
+def test_every_level_up_the_breadcrumbs_has_a_page(signed_in: Client, sandwell_june_2018) -> None:
+    """The partnership (CSP) and the force area (PFA) pages answer too, alerts included."""
+    sandwell = Area.objects.get(code="E08000028")
+    for area in sandwell.ancestors():
+        response = signed_in.get(f"/areas/{area.code}/", {"from": "2018-06", "to": "2018-06"})
+        assert response.status_code == 200, (area.code, area.level)
+        assert area.name in response.content.decode()
