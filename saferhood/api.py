@@ -18,3 +18,11 @@ api.add_router("/", profile_router)
 from saferhood.accounts.api import router as notes_router  # noqa: E402
 
 api.add_router("/", notes_router)
+
+from saferhood.cctv.api import router as cctv_router  # noqa: E402
+
+api.add_router("/", cctv_router)
+
+from saferhood.tasking.api import router as tasking_router  # noqa: E402
+
+api.add_router("/", tasking_router)

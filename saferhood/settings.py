@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "saferhood.areas",
     "saferhood.crime",
     "saferhood.dashboard",
+    "saferhood.cctv",
+    "saferhood.tasking",
 ]
 
 MIDDLEWARE = [

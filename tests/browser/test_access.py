@@ -7,31 +7,14 @@ ones, and the browser enforces the Content-Security-Policy: any violation fails 
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from harness import SCREENSHOTS, assert_accessible, chromium, manage, running_server, server_env
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 PASSWORD = "access-test-password-2026"
-SCREENSHOTS = ROOT / "test-results"
 
 SETUP = f"""
 from django.contrib.auth import get_user_model
@@ -53,69 +36,20 @@ print(note.pk)
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
-    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)")
-    if not (ROOT / "saferhood" / "static" / "govuk" / "govuk-frontend.min.css").exists():
-        pytest.fail("GOV.UK Frontend is not in saferhood/static/govuk/: run `make install`")
     db = tmp_path_factory.mktemp("access-db") / "saferhood.sqlite3"
-    env = {**os.environ, "SAFERHOOD_PROFILE": "dev", "DATABASE_URL": f"sqlite:///{db}", "DEBUG": "0"}
-    _manage(env, "migrate", "--no-input", "-v", "0")
-    note_id = int(_manage(env, "shell", "-c", SETUP).strip().splitlines()[-1])
-
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = (tmp_path_factory.mktemp("access-log") / "runserver.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/sign-in/", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"runserver did not start; see {log.name}") from None
-                time.sleep(0.2)
+    env = server_env(db, debug=False)
+    manage(env, "migrate", "--no-input", "-v", "0")
+    note_id = int(manage(env, "shell", "-c", SETUP).strip().splitlines()[-1])
+    with running_server(env, tmp_path_factory.mktemp("access-log")) as base:
         yield base, note_id
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -205,34 +139,17 @@ def test_five_failed_sign_ins_lock_the_account(page) -> None:
     page.screenshot(path=SCREENSHOTS / "access-locked.png")
 
 
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-
-
 def test_the_access_pages_are_accessible(browser, server) -> None:
     """axe-core finds no WCAG 2.2 A/AA violation (its script needs the CSP bypassed, in this context only)."""
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `make install` (npm ci)")
     base, note_id = server
     context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=base, bypass_csp=True)
     page = context.new_page()
-    problems: list[str] = []
-
-    def check(path: str) -> None:
-        page.goto(path)
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate(
-            """() => axe.run(document, {runOnly: {type: 'tag', values:
-                ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"""
-        )
-        problems.extend(
-            f"{path}: {v['id']} — {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]
-        )
-
     try:
-        check("/sign-in/")
+        page.goto("/sign-in/")
+        assert_accessible(page)
         sign_in(page, "sid", next_url="/notes/?q=Sam")
         for path in ("/notes/?q=Sam", f"/notes/{note_id}/", "/audit/", "/account/two-factor/"):
-            check(path)
+            page.goto(path)
+            assert_accessible(page)
     finally:
         context.close()
-    assert problems == [], "\n".join(problems)

@@ -12,11 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,59 +19,26 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import shapely
+from harness import ROOT, SCREENSHOTS, assert_accessible, chromium, manage, running_server, server_env
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 API_JSON = ROOT / "demo" / "police-uk" / "police-uk-api-sandwell-wards-2018-06"
 COUNTS = ROOT / "demo" / "police-uk-api-wm-lsoa21-monthly-counts-2023-2026" / "birmingham"
 COUNT_MONTHS = [f"2025-{m:02d}" for m in range(4, 13)] + ["2026-01", "2026-02", "2026-03"]
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = ROOT / "test-results"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 USER, PASSWORD = "analyst", "browser-test-password-2026"
 PERIOD = "from=2018-06&to=2018-06"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _manage(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
-    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)")
-    if not (ROOT / "saferhood" / "static" / "govuk" / "govuk-frontend.min.css").exists():
-        pytest.fail("GOV.UK Frontend is not in saferhood/static/govuk/: run `make install`")
     db = tmp_path_factory.mktemp("browser-db") / "saferhood.sqlite3"
-    env = {
-        **os.environ,
-        "SAFERHOOD_PROFILE": "dev",
-        "DATABASE_URL": f"sqlite:///{db}",
-        "DEMO_PASSWORD": PASSWORD,
-        "DEBUG": "1",  # runserver serves the static files only in debug
-    }
-    _manage(env, "migrate", "--no-input", "-v", "0")
-    _manage(env, "import", "geography")
-    _manage(env, "import", "police", "--no-progress", str(API_JSON))
-    _manage(
+    # DEBUG on: runserver serves the static files itself.
+    env = server_env(db, debug=True, DEMO_PASSWORD=PASSWORD)
+    manage(env, "migrate", "--no-input", "-v", "0")
+    manage(env, "import", "geography")
+    manage(env, "import", "police", "--no-progress", str(API_JSON))
+    manage(
         env,
         "import",
         "counts",
@@ -85,46 +47,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "police.uk API counts (UK Crime Explorer)",
         *[str(COUNTS / f"{m}.csv") for m in COUNT_MONTHS],
     )
-    _manage(env, "create_demo_user", "--username", USER)
-
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = (tmp_path_factory.mktemp("browser-log") / "runserver.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/sign-in/", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"runserver did not start; see {log.name}") from None
-                time.sleep(0.2)
+    manage(env, "create_demo_user", "--username", USER)
+    with running_server(env, tmp_path_factory.mktemp("browser-log")) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser(server: str):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -145,22 +76,6 @@ def page(browser, server: str):
 def api_profile(server: str, code: str, query: str = PERIOD) -> dict:
     with urllib.request.urlopen(f"{server}/api/v1/areas/{code}/profile?{query}", timeout=10) as response:
         return json.load(response)
-
-
-def assert_accessible(page) -> None:
-    """axe-core finds no WCAG 2.0/2.1/2.2 A or AA violation on the page as shown."""
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `make install` (npm ci)")
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        """() => axe.run(document, {runOnly: {type: 'tag', values:
-            ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"""
-    )
-    problems = [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-    ]
-    assert problems == [], "\n".join(problems)
 
 
 def sign_in(page) -> None:

@@ -24,6 +24,7 @@ from saferhood.accounts.models import Agency, ConfidentialNote
 from saferhood.accounts.roles import Action, RoleCode
 from saferhood.accounts.scoping import Sharing, can
 from saferhood.accounts.tests.conftest import make_user
+from saferhood.tasking.models import ClosedCase
 
 MATRIX = """
 sharing      relation    | viewer  analyst  officer  tasking_chair  agency_admin  system_admin
@@ -84,7 +85,29 @@ def make_note(owner: Agency, sharing: str, shared_with: list[Agency], members: l
     return note
 
 
-MODELS: list[tuple[type, Callable[..., Any]]] = [(ConfidentialNote, make_note)]
+def make_closed_case(owner: Agency, sharing: str, shared_with: list[Agency], members: list[Any]) -> Any:
+    """A tasking closed-part case: "meeting member" means attending that meeting's closed part."""
+    import datetime
+
+    from saferhood.areas.models import Area
+    from saferhood.tasking.models import Meeting
+
+    meeting = Meeting.objects.create(
+        kind="town", area=Area.objects.get(code="tipton"), date=datetime.date(2026, 4, 14), chairs="x",
+        period_from="2026-01", period_to="2026-03",
+    )  # fmt: skip
+    meeting.closed_members.set(members)
+    case = ClosedCase.objects.create(
+        meeting=meeting, owner_agency=owner, sharing=sharing, subject="Jo Bloggs", role="victim", summary="x"
+    )
+    case.shared_with.set(shared_with)
+    return case
+
+
+MODELS: list[tuple[type, Callable[..., Any]]] = [
+    (ConfidentialNote, make_note),
+    (ClosedCase, make_closed_case),
+]
 
 # The owner agency (A), a named partner (B), a meeting member's agency (C), another agency (D).
 AGENCY_OF = {"A": "police", "B": "housing", "C": "probation", "D": "health"}

@@ -1,0 +1,284 @@
+"""Tasking pages: meetings, their pack, problems and actions, minutes and the closed part."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from saferhood.accounts.roles import is_system_admin
+from saferhood.accounts.scoping import scoped_search
+from saferhood.core import audit
+from saferhood.tasking import services
+from saferhood.tasking.forms import (
+    ActionForm,
+    ActionUpdateForm,
+    ClosedCaseForm,
+    CommentaryForm,
+    EscalationForm,
+    MeetingForm,
+    MinuteForm,
+    PeriodForm,
+    ProblemForm,
+    StatusForm,
+)
+from saferhood.tasking.models import Action, ClosedCase, Meeting, MeetingKind, Problem
+from saferhood.tasking.pack import build_pack
+
+
+def _form_errors(form) -> list[dict[str, str]]:
+    """A GOV.UK error summary: each message linked to its field."""
+    items = []
+    for name, errors in form.errors.items():
+        target = f"#id_{name}" if name != "__all__" else "#main-content"
+        items += [{"href": target, "text": str(e)} for e in errors]
+    return items
+
+
+def _validation_to_form(form, exc: ValidationError) -> None:
+    for field, messages in exc.message_dict.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+@login_required
+def meetings(request: HttpRequest) -> HttpResponse:
+    form = MeetingForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            kind = data["kind"]
+            try:
+                meeting = services.create_meeting(
+                    kind=kind, area=data["area"], on=data["date"], chairs=data["chairs"], agencies=data["agencies"],
+                    closed_members=data["closed_members"], by=request.user, request=request,
+                )  # fmt: skip
+            except ValidationError as exc:
+                _validation_to_form(form, exc)
+            else:
+                return redirect("tasking-meeting", pk=meeting.pk)
+    status = 400 if form.errors else 200
+    context = {
+        "meetings": Meeting.objects.select_related("area").all()[:100],
+        "form": form,
+        "errors": _form_errors(form),
+        "may_change": services.may_change(request.user),
+    }
+    return render(request, "tasking/meetings.html", context, status=status)
+
+
+def _meeting(pk: int) -> Meeting:
+    return get_object_or_404(Meeting.objects.select_related("area"), pk=pk)
+
+
+@login_required
+def meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(pk)
+    problem_form = ProblemForm(request.POST or None, meeting=meeting, prefix="problem")
+    minute_form = MinuteForm(prefix="minute")
+    if request.method == "POST":
+        if problem_form.is_valid():
+            data = dict(problem_form.cleaned_data)
+            if meeting.kind == MeetingKind.BOROUGH:
+                data["town"] = data["area"].parent
+            try:
+                problem = services.raise_problem(meeting, by=request.user, request=request, **data)
+            except ValidationError as exc:
+                _validation_to_form(problem_form, exc)
+            else:
+                return redirect("tasking-problem", pk=problem.pk)
+    return _render_meeting(request, meeting, problem_form, minute_form)
+
+
+def _render_meeting(request, meeting, problem_form, minute_form) -> HttpResponse:
+    errors = _form_errors(problem_form) + _form_errors(minute_form)
+    is_member = meeting.closed_members.filter(pk=request.user.pk).exists()
+    context = {
+        "meeting": meeting,
+        "agenda": services.agenda(meeting),
+        "problems_raised": meeting.problems_raised.select_related("lead_agency").all(),
+        "minutes": meeting.minutes.select_related("problem").all(),
+        "problem_form": problem_form,
+        "minute_form": minute_form,
+        "errors": errors,
+        "may_change": services.may_change(request.user),
+        "closed_member": is_member,
+    }
+    return render(request, "tasking/meeting.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_POST
+def add_minute(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(pk)
+    form = MinuteForm(request.POST, prefix="minute")
+    if form.is_valid():
+        try:
+            services.record_minute(meeting, by=request.user, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            _validation_to_form(form, exc)
+        else:
+            return redirect(reverse("tasking-meeting", args=[pk]) + "#minutes")
+    return _render_meeting(request, meeting, ProblemForm(meeting=meeting, prefix="problem"), form)
+
+
+@login_required
+def pack(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pack: as issued (frozen), or a live preview the analyst can comment on and issue."""
+    meeting = _meeting(pk)
+    commentary_form = CommentaryForm(request.POST or None, initial={"commentary": meeting.commentary})
+    period_form = PeriodForm(
+        request.POST or None, initial={"period_from": meeting.period_from, "period_to": meeting.period_to}
+    )
+    if request.method == "POST":
+        what = request.POST.get("do")
+        if what == "commentary" and commentary_form.is_valid():
+            services.write_commentary(
+                meeting, commentary_form.cleaned_data["commentary"], by=request.user, request=request
+            )
+            return redirect("tasking-pack", pk=pk)
+        if what == "period" and period_form.is_valid():
+            services.set_pack_period(meeting, period_form.cleaned_data["period_from"],
+                                     period_form.cleaned_data["period_to"], by=request.user, request=request)  # fmt: skip
+            return redirect("tasking-pack", pk=pk)
+        if what == "issue":
+            services.issue_pack(meeting, build_pack(meeting), by=request.user, request=request)
+            return redirect("tasking-pack", pk=pk)
+    data = meeting.pack_snapshot or build_pack(meeting)
+    errors = _form_errors(period_form) if request.POST.get("do") == "period" else []
+    context = {
+        "meeting": meeting,
+        "pack": data,
+        "issued": meeting.pack_snapshot is not None,
+        "commentary_form": commentary_form,
+        "period_form": period_form,
+        "may_write": services.may_write_pack(request.user),
+        "errors": errors,
+    }
+    return render(request, "tasking/pack.html", context, status=400 if errors else 200)
+
+
+@login_required
+def pack_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pack as a PDF (WeasyPrint), from the issued snapshot when there is one."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    meeting = _meeting(pk)
+    data = meeting.pack_snapshot or build_pack(meeting)
+    html = render_to_string("tasking/pack_print.html", {"meeting": meeting, "pack": data,
+                                                        "issued": meeting.pack_snapshot is not None})  # fmt: skip
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    audit.record("download", request=request, obj=meeting, detail={"what": "tasking pack PDF"})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="tasking-pack-{meeting.area.code}-{meeting.date}.pdf"'
+    )
+    return response
+
+
+@login_required
+def problem(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = get_object_or_404(
+        Problem.objects.select_related("raised_at", "lead_agency", "town", "area"), pk=pk
+    )
+    forms: dict[str, Any] = {
+        "action": ActionForm(prefix="action"),
+        "escalate": EscalationForm(prefix="escalate"),
+        "status": StatusForm(prefix="status", initial={"status": problem.status, "outcome": problem.outcome}),
+    }
+    if request.method == "POST":
+        which = request.POST.get("do", "")
+        if which in forms:
+            forms[which] = type(forms[which])(request.POST, prefix=which)
+            if forms[which].is_valid():
+                try:
+                    _apply(request, problem, which, forms[which].cleaned_data)
+                except ValidationError as exc:
+                    _validation_to_form(forms[which], exc)
+                else:
+                    return redirect("tasking-problem", pk=pk)
+    errors = [e for f in forms.values() for e in _form_errors(f)]
+    context = {
+        "problem": problem,
+        "actions": problem.actions.select_related("owner_agency", "agreed_at").prefetch_related("updates"),
+        "escalations": problem.escalations.select_related("at_meeting", "by"),
+        "forms": forms,
+        "update_form": ActionUpdateForm(),
+        "errors": errors,
+        "may_change": services.may_change(request.user),
+        "current_meeting": services.current_meeting(problem),
+        "target_level": MeetingKind.BOROUGH if problem.level == MeetingKind.TOWN else MeetingKind.TOWN,
+    }
+    return render(request, "tasking/problem.html", context, status=400 if errors else 200)
+
+
+def _apply(request: HttpRequest, problem: Problem, which: str, data: dict[str, Any]) -> None:
+    meeting = services.current_meeting(problem)
+    if which == "action":
+        services.add_action(problem, meeting, by=request.user, request=request, **data)
+    elif which == "escalate":
+        to = MeetingKind.BOROUGH if problem.level == MeetingKind.TOWN else MeetingKind.TOWN
+        services.escalate_problem(problem, to_level=to, reason=data["reason"], at_meeting=meeting, by=request.user,
+                                  request=request)  # fmt: skip
+    elif which == "status":
+        services.set_problem_status(problem, status=data["status"], outcome=data["outcome"], by=request.user,
+                                    request=request)  # fmt: skip
+
+
+@login_required
+@require_POST
+def update_action(request: HttpRequest, pk: int) -> HttpResponse:
+    action = get_object_or_404(Action, pk=pk)
+    form = ActionUpdateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.update_action(action, by=request.user, request=request, **form.cleaned_data)
+        except ValidationError:
+            pass  # the problem page shows the action unchanged
+    return redirect(reverse("tasking-problem", args=[action.problem_id]) + f"#action-{action.pk}")
+
+
+@login_required
+def minutes(request: HttpRequest, pk: int) -> HttpResponse:
+    """The open minutes: decisions and notes, problems raised, actions agreed, escalations."""
+    meeting = _meeting(pk)
+    context = {
+        "meeting": meeting,
+        "minutes": meeting.minutes.select_related("problem").all(),
+        "problems_raised": meeting.problems_raised.select_related("lead_agency").all(),
+        "actions_agreed": meeting.actions_agreed.select_related("owner_agency", "problem").all(),
+        "escalations": meeting.escalations.select_related("problem").all(),
+        "agenda": services.agenda(meeting),
+    }
+    return render(request, "tasking/minutes.html", context)
+
+
+@login_required
+def closed_part(request: HttpRequest, pk: int) -> HttpResponse:
+    """The closed part: its cases, through the access scoping (members only; every look audited)."""
+    meeting = _meeting(pk)
+    if not meeting.closed_members.filter(pk=request.user.pk).exists() and not is_system_admin(request.user):
+        audit.record(
+            "denied", request=request, obj=meeting, detail={"wanted": "closed part", "path": request.path}
+        )
+        raise Http404("No such page")  # not revealing that the closed part exists
+    form = ClosedCaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_closed_case(meeting, by=request.user, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            _validation_to_form(form, exc)
+        else:
+            return redirect("tasking-closed", pk=pk)
+    shown = list(scoped_search(request, ClosedCase, {"meeting": meeting.pk}).filter(meeting=meeting))
+    for case in shown:
+        audit.record("view", request=request, obj=case, detail={"path": request.path})
+    context = {"meeting": meeting, "cases": shown, "form": form, "errors": _form_errors(form),
+               "may_record": services.may_change(request.user)}  # fmt: skip
+    return render(request, "tasking/closed.html", context, status=400 if form.errors else 200)

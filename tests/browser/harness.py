@@ -1,0 +1,136 @@
+"""Shared parts of the browser tests: a real ``runserver`` on its own SQLite file, Chromium, axe-core.
+
+The server is a subprocess (not pytest-django's live_server, which would flush the session's
+geography); each test module builds its own database with ``manage.py`` commands, as a user would.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-results"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def server_env(db: Path, *, debug: bool, **extra: str) -> dict[str, str]:
+    """The environment of a test server: dev profile, its own SQLite file."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)")
+    if not (ROOT / "saferhood" / "static" / "govuk" / "govuk-frontend.min.css").exists():
+        pytest.fail("GOV.UK Frontend is not in saferhood/static/govuk/: run `make install`")
+    return {
+        **os.environ,
+        "SAFERHOOD_PROFILE": "dev",
+        "DATABASE_URL": f"sqlite:///{db}",
+        "DEBUG": "1" if debug else "0",
+        **extra,
+    }
+
+
+@contextmanager
+def running_server(env: dict[str, str], log_dir: Path) -> Iterator[str]:
+    """``runserver`` on a free port until the block ends; yields its base URL.
+
+    With DEBUG off, ``--insecure`` still serves the static files, so error pages are production's.
+    """
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = (log_dir / "runserver.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/sign-in/", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"runserver did not start; see {log.name}") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def assert_accessible(page) -> None:
+    """axe-core finds no WCAG 2.0/2.1/2.2 A or AA violation on the page as shown.
+
+    The page's context needs ``bypass_csp=True``: axe is injected as a script for the check.
+    """
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make install` (npm ci)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """() => axe.run(document, {runOnly: {type: 'tag', values:
+            ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"""
+    )
+    problems = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+    ]
+    assert problems == [], "\n".join(problems)
+
+
+def sign_in(page, username: str, password: str) -> None:
+    page.goto("/sign-in/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
