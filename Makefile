@@ -33,8 +33,9 @@ install: .venv/.saferhood-installed $(GOVUK_DST)/.installed
 	@command -v uv >/dev/null 2>&1 || { \
 	  command -v pip >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q python3-pip python3-venv); \
 	  pip install --quiet uv || pip install --quiet --break-system-packages uv; }
-	@# cairosvg renders the PNG chart downloads and needs the Cairo library.
+	@# cairosvg (PNG chart downloads) needs Cairo; WeasyPrint (tasking pack PDFs) needs Pango.
 	@ldconfig -p | grep -q libcairo.so.2 || (apt-get update -q && apt-get install -y -q libcairo2)
+	@ldconfig -p | grep -q libpangoft2-1.0.so.0 || (apt-get update -q && apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0)
 	@test -x $(PY) || uv venv --quiet --python python3 .venv
 	uv pip install --quiet -p $(PY) -e '.[dev]'
 	@touch $@
