@@ -61,8 +61,10 @@ run: install
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_demo
 	$(MANAGE) create_demo_user --username $(DEMO_USER)
+	$(MANAGE) create_demo_user --username chair --agency police --role tasking_chair
 	@echo
 	@echo "Open http://127.0.0.1:8000 — sign in as $(DEMO_USER) / $(DEMO_PASSWORD)"
+	@echo "(or as chair / $(DEMO_PASSWORD): a police tasking chair, who can arrange meetings and raise problems)"
 	@echo
 	$(MANAGE) runserver 127.0.0.1:8000
 

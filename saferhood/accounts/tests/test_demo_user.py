@@ -29,3 +29,20 @@ def test_demo_user_is_a_csp_team_analyst_and_the_command_is_idempotent(db, djang
     assert user.membership.agency.slug == "csp-team"
     assert roles_of(user) == {"analyst"}
     assert user.check_password("second-password-2026")
+
+
+def test_demo_tasking_chair(db) -> None:
+    from io import StringIO
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command(
+        "create_demo_user", "--username", "chair", "--agency", "police", "--role", "tasking_chair", stdout=out
+    )
+    assert "(Police, tasking chair)" in out.getvalue()
+    membership = get_user_model().objects.get(username="chair").membership
+    assert membership.agency.slug == "police" and [r.code for r in membership.roles.all()] == [
+        "tasking_chair"
+    ]

@@ -24,13 +24,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", default="analyst")
+        parser.add_argument("--agency", default="csp-team", help="agency slug (default csp-team)")
+        parser.add_argument(
+            "--role", default=RoleCode.ANALYST, choices=RoleCode.values, help="default analyst"
+        )
         parser.add_argument(
             "--password",
             default=None,
             help=f"default: the DEMO_PASSWORD environment variable, else '{DEFAULT_PASSWORD}'",
         )
 
-    def handle(self, *args, username: str, password: str | None, **options) -> None:
+    def handle(self, *args, username: str, password: str | None, agency: str, role: str, **options) -> None:
         if not settings.DEV:
             # A well-known password must never reach a production database.
             raise CommandError("create_demo_user runs only with SAFERHOOD_PROFILE=dev")
@@ -43,9 +47,13 @@ class Command(BaseCommand):
             user.set_password(password)
             user.is_active = True
             user.save()
-            agency, _ = Agency.objects.get_or_create(slug="csp-team", defaults={"name": "CSP team"})
-            membership, _ = Membership.objects.update_or_create(user=user, defaults={"agency": agency})
-            role, _ = Role.objects.get_or_create(code=RoleCode.ANALYST)
-            membership.roles.set([role])
+            found = Agency.objects.filter(slug=agency).first()
+            if found is None:
+                raise CommandError(
+                    f"no agency {agency!r}: one of {', '.join(Agency.objects.values_list('slug', flat=True))}"
+                )
+            membership, _ = Membership.objects.update_or_create(user=user, defaults={"agency": found})
+            membership.roles.set([Role.objects.get_or_create(code=role)[0]])
         verb = "Created" if created else "Updated"
-        self.stdout.write(f"{verb} user '{username}' ({agency.name}, analyst) with password '{password}'")
+        label = RoleCode(role).label.lower()
+        self.stdout.write(f"{verb} user '{username}' ({found.name}, {label}) with password '{password}'")
