@@ -181,9 +181,11 @@ SAFERHOOD_TRUST_X_FORWARDED_FOR = os.environ.get("SAFERHOOD_TRUST_X_FORWARDED_FO
 # command refuses); the audit trail is never erased by it.
 SAFERHOOD_RETENTION_DAYS = {
     "accounts.confidentialnote": int(os.environ.get("SAFERHOOD_RETENTION_NOTES_DAYS", str(6 * 365))),
+    "tasking.closedcase": int(os.environ.get("SAFERHOOD_RETENTION_CLOSED_CASES_DAYS", str(6 * 365))),
 }
 SAFERHOOD_RETENTION_MINIMUM_DAYS = {
     "accounts.confidentialnote": 365,
+    "tasking.closedcase": 365,
 }
 SAFERHOOD_ARCHIVE_DIR = Path(os.environ.get("SAFERHOOD_ARCHIVE_DIR", BASE_DIR / "var" / "archive"))
 

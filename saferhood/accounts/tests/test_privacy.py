@@ -83,7 +83,27 @@ def test_subject_access_export_holds_the_records_and_their_audit(db, tmp_path, s
         assert {"record", "audit"} == {r["section"] for r in rows}
         assert not any(r["value"] == "New Person" for r in rows)
     event = AuditEvent.objects.get(action="export", object_type="subject-access")
-    assert event.username == "dpo" and event.detail["records"] == {"accounts.confidentialnote": 1}
+    counts = event.detail["records"]
+    assert event.username == "dpo" and counts["accounts.confidentialnote"] == 1
+    assert sum(counts.values()) == 1  # every other registered personal-data model: none about them
     by_id = tmp_path / f"by-id.{suffix}"
     call_command("subject_access_export", "--person-id", "P-2", "--output", str(by_id))
     assert "New Person" in by_id.read_text() and "Old Person" not in by_id.read_text()
+
+
+def test_subject_access_covers_tasking_closed_part_cases(db, tmp_path) -> None:
+    """A person discussed in a tasking meeting's closed part is in their subject-access export."""
+    import datetime
+
+    from saferhood.accounts.models import Agency
+    from saferhood.areas.models import Area
+    from saferhood.tasking.models import ClosedCase, Meeting
+
+    meeting = Meeting.objects.create(kind="town", area=Area.objects.get(code="tipton"), date=datetime.date(2026, 4, 14),
+                                     chairs="x", period_from="2026-01", period_to="2026-03")  # fmt: skip
+    ClosedCase.objects.create(meeting=meeting, owner_agency=Agency.objects.get(slug="police"), sharing="closed",
+                              subject="Jane Doe", subject_ref="ASB-1", role="victim", summary="harassed")  # fmt: skip
+    out = tmp_path / "sar.json"
+    call_command("subject_access_export", "--name", "jane doe", "--output", str(out), "--operator", "dpo")
+    (case,) = json.loads(out.read_text())["records"]["tasking.closedcase"]
+    assert case["subject"] == "Jane Doe" and case["summary"] == "harassed"
