@@ -8,6 +8,7 @@ from the arrays already in memory and written the same way.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -104,7 +105,8 @@ def place(index, published_lsoa: np.ndarray | None, lon: np.ndarray, lat: np.nda
                     p.town_code,
                     p.lad_code,
                 )
-    names, counts = np.unique(method.astype(str), return_counts=True) if n else ([], [])
+    codes, names = pd.factorize(method)
+    counts = np.bincount(codes, minlength=len(names))
     return Placed(
         method=method,
         lsoa=cols[0],
@@ -113,7 +115,7 @@ def place(index, published_lsoa: np.ndarray | None, lon: np.ndarray, lat: np.nda
         lad=cols[3],
         outside=int(n - inside.sum()),
         without_location=int(n - has_point.sum()),
-        methods={str(k): int(v) for k, v in zip(names, counts, strict=True)},
+        methods={str(k): int(v) for k, v in sorted(zip(names, counts, strict=True))},
     )
 
 
@@ -130,7 +132,7 @@ def insert_rows(cursor, table: str, columns: dict[str, Sequence]) -> None:
     The values go through one 2-D object array, from which rows (or runs of rows) come out as
     lists in C, faster than zipping columns. PostgreSQL gets ``COPY … FROM STDIN`` (``cursor`` is a
     Django cursor; its ``.cursor`` is the psycopg 3 cursor, in the same transaction); SQLite gets
-    ``executemany`` of multi-row INSERTs.
+    ``executemany`` of multi-row INSERTs; any other database plain ``executemany``.
     """
     names = list(columns)
     n = len(next(iter(columns.values()), ()))
@@ -148,25 +150,34 @@ def insert_rows(cursor, table: str, columns: dict[str, Sequence]) -> None:
             for row in grid.tolist():
                 copy.write_row(row)
         return
+    if connection.vendor != "sqlite":
+        marks = ", ".join(["%s"] * len(names))
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", grid.tolist())
+        return
     # Many rows per INSERT: SQLite's per-statement work (and the driver's per-call work) is then
     # paid once per ROWS_PER_INSERT rows; about a quarter faster than one row per statement.
     per = max(1, min(ROWS_PER_INSERT, _max_parameters() // len(names)))
-    one = "(" + ", ".join(["%s"] * len(names)) + ")"
+    one = "(" + ", ".join(["?"] * len(names)) + ")"
     head = f"INSERT INTO {table} ({', '.join(names)}) VALUES "
     whole = n - n % per
+    batches = []
     if whole:
-        chunks = [grid[i : i + per].ravel().tolist() for i in range(0, whole, per)]
-        cursor.executemany(head + ", ".join([one] * per), chunks)
+        batches.append((per, [grid[i : i + per].ravel().tolist() for i in range(0, whole, per)]))
     if whole < n:
-        cursor.executemany(head + ", ".join([one] * (n - whole)), [grid[whole:].ravel().tolist()])
+        batches.append((n - whole, [grid[whole:].ravel().tolist()]))
+    # Straight to the sqlite3 cursor, with qmark placeholders: Django's wrapper would rewrite each
+    # "%s" of these long statements with a regex first.
+    raw = cursor.cursor
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors:
+        for rows, params in batches:
+            sqlite3.Cursor.executemany(raw, head + ", ".join([one] * rows), params)
 
 
 def _max_parameters() -> int:
     """How many ``?`` one SQLite statement may hold (32766 since SQLite 3.32; Django assumes 999)."""
     raw = connection.connection
-    if connection.vendor == "sqlite" and hasattr(raw, "getlimit"):
-        import sqlite3
-
+    if hasattr(raw, "getlimit"):
         return raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     return connection.features.max_query_params or 999
 
