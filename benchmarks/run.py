@@ -49,66 +49,116 @@ def _write(name: str, payload: dict) -> None:
     print(json.dumps(payload, indent=2))
 
 
-def bench_import(workdir: Path) -> None:
+GUIDE_FLOOR_RATIO = 3.7  # parse + a bare unindexed sqlite executemany, GUIDE section 7
+TARGET_RATIO = 6.0  # the floor-relative target of GUIDE section 7 (the issue's 3x is below the floor)
+
+
+def _bare_insert(workdir: Path, files: list[Path], attempt: int) -> float:
+    """Parse + a bare sqlite ``executemany`` of the same rows into one unindexed table, one commit."""
     import pandas as pd
 
-    files = sorted(STREET.glob("2022-*/2022-*-staffordshire-street.csv"))
-    # Baseline 1: the bare parse, best of three.
-    parse_times = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        frames = [pd.read_csv(f, dtype=str) for f in files]
-        parse_times.append(time.perf_counter() - t0)
-    rows = sum(len(f) for f in frames)
-    parse = min(parse_times)
-    # Baseline 2: parse + a bare sqlite executemany into one unindexed table (the floor GUIDE §7 measured).
-    con = sqlite3.connect(workdir / "bare.sqlite3")
+    con = sqlite3.connect(workdir / f"bare-{attempt}.sqlite3")
     t0 = time.perf_counter()
     frames = [pd.read_csv(f, dtype=str) for f in files]
     con.execute("create table t (" + ",".join(f"c{i} text" for i in range(12)) + ")")
     for frame in frames:
         con.executemany("insert into t values (" + ",".join("?" * 12) + ")", frame.itertuples(index=False))
     con.commit()
-    bare_insert = time.perf_counter() - t0
+    elapsed = time.perf_counter() - t0
     con.close()
+    return elapsed
+
+
+def bench_import(workdir: Path, repeats: int = 7) -> None:
+    """Import time as a ratio to the bare parse, every figure the best of ``repeats`` in this run.
+
+    The machine is shared and noisy, so each figure is the best of several: the bare parse, the
+    floor (parse + bare insert), a first import into empty record tables (the tables are emptied
+    and vacuumed, untimed, between attempts) and a re-import that replaces every force-month.
+    """
+    import pandas as pd
+    from django.db import connection
 
     from saferhood.crime.importers import import_police
-    from saferhood.crime.models import CrimeRecord, ImportRun
+    from saferhood.crime.models import CrimeRecord, ImportRun, MonthlyCount
 
-    t0 = time.perf_counter()
-    import_police(files, progress=False)
-    first = time.perf_counter() - t0
-    assert CrimeRecord.objects.count() == rows, "import stored a different number of rows"
-    t0 = time.perf_counter()
-    import_police(files, progress=False)  # a re-import replaces every force-month
-    reimport = time.perf_counter() - t0
-    assert ImportRun.objects.count() == len(files)
+    files = sorted(STREET.glob("2022-*/2022-*-staffordshire-street.csv"))
+    parse_times, floor_times, import_times, reimport_times = [], [], [], []
+    parse_cpu, import_cpu = [], []  # CPU seconds of this process: less disturbed by other processes
+    rows = 0
+    for attempt in range(repeats):
+        t0, c0 = time.perf_counter(), time.process_time()
+        frames = [pd.read_csv(f, dtype=str) for f in files]
+        parse_times.append(time.perf_counter() - t0)
+        parse_cpu.append(time.process_time() - c0)
+        rows = sum(len(f) for f in frames)
+        floor_times.append(_bare_insert(workdir, files, attempt))
+
+        ImportRun.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM")
+        t0, c0 = time.perf_counter(), time.process_time()
+        import_police(files, progress=False)
+        import_times.append(time.perf_counter() - t0)
+        import_cpu.append(time.process_time() - c0)
+        assert CrimeRecord.objects.count() == rows, "import stored a different number of rows"
+        t0 = time.perf_counter()
+        import_police(files, progress=False)  # a re-import replaces every force-month
+        reimport_times.append(time.perf_counter() - t0)
+        assert ImportRun.objects.count() == len(files) and CrimeRecord.objects.count() == rows
+
+    parse, floor, first, reimport = (min(t) for t in (parse_times, floor_times, import_times, reimport_times))
     ratio = first / parse
-    _write(
-        "import",
-        {
-            "what": "police.uk street import of Staffordshire 2022-01..11 (11 files) into SQLite, "
-            "with validation, placement, indexes and the monthly count table",
-            "rows": rows,
-            "bare_parse_seconds": round(parse, 4),
-            "bare_parse_plus_raw_sqlite_insert_seconds": round(bare_insert, 4),
-            "floor_ratio_parse_plus_raw_insert": round(bare_insert / parse, 2),
-            "import_seconds": round(first, 4),
-            "reimport_seconds": round(reimport, 4),
-            "rows_per_second": round(rows / first),
-            "ratio_to_bare_parse": round(ratio, 2),
-            "ratio_reimport_to_bare_parse": round(reimport / parse, 2),
-            "ratio_to_parse_plus_raw_insert": round(first / bare_insert, 2),
-            "target": "issue: <= 3x the bare parse. That is below the floor measured in this run "
-            "(parse + a bare unindexed executemany, see floor_ratio) and in GUIDE section 7 (3.7x), so the "
-            "floor-relative target applies: <= 6x the bare parse",
-            "target_ratio": 6.0,
-            "met": ratio <= 6.0,
-            "notes": "Not met. Most of the time is SQLite writing the records and their per-LSOA monthly "
-            "counts (almost one count row per record at LSOA x type x month), each with its indexes, "
-            "and the commit. Next steps: COPY on PostgreSQL, fewer stored columns, deferring count indexes.",
+    floor_ratio = floor / parse
+    met = ratio <= TARGET_RATIO
+    result = {
+        "what": "police.uk street import of Staffordshire 2022-01..11 (11 files) into SQLite, "
+        "with validation, placement, indexes, the monthly count table and coverage",
+        "rows": rows,
+        "monthly_count_rows": MonthlyCount.objects.count(),
+        "repeats": repeats,
+        "method": "every figure is the best of the repeats, all measured in this run on this machine",
+        "bare_parse_seconds": round(parse, 4),
+        "floor_seconds": round(floor, 4),
+        "floor": "pandas.read_csv(dtype=str) of the files + a bare sqlite3 executemany of the same rows "
+        "into one unindexed 12-column table, one commit",
+        "floor_ratio_to_bare_parse": round(floor_ratio, 2),
+        "import_seconds": round(first, 4),
+        "reimport_seconds": round(reimport, 4),
+        "rows_per_second": round(rows / first),
+        "ratio_to_bare_parse": round(ratio, 2),
+        "ratio_reimport_to_bare_parse": round(reimport / parse, 2),
+        "cpu_ratio_to_bare_parse": round(min(import_cpu) / min(parse_cpu), 2),
+        "cpu_note": "CPU seconds of the benchmark process (best of the repeats): excludes waiting for the "
+        "disk (WAL writes, checkpoint fsyncs) and for the CPU, so it is steadier on a shared machine "
+        "but not the target's measure",
+        "all_seconds": {
+            "bare_parse": [round(t, 4) for t in parse_times],
+            "floor": [round(t, 4) for t in floor_times],
+            "import": [round(t, 4) for t in import_times],
+            "reimport": [round(t, 4) for t in reimport_times],
+            "bare_parse_cpu": [round(t, 4) for t in parse_cpu],
+            "import_cpu": [round(t, 4) for t in import_cpu],
         },
-    )
+        "target": f"the issue asks for <= 3x the bare parse, which is below the floor (parse + bare insert: "
+        f"{GUIDE_FLOOR_RATIO}x in GUIDE section 7, {floor_ratio:.2f}x in this run), so GUIDE section 7's "
+        f"floor-relative target applies: import <= {TARGET_RATIO:g}x the bare parse",
+        "target_ratio_to_bare_parse": TARGET_RATIO,
+        "met": met,
+        "notes": "Where the import's time goes (profiled separately): SQLite writing the records (19 "
+        "columns, two indexes) and the count rows (one per LSOA x crime type x month, three indexes), "
+        "the per-file commit with its WAL checkpoint, then the parse, the checks, placement and the "
+        "area index load. The writes and commits alone come to more than 4x the bare parse; "
+        "storing fewer columns or indexes would be the next step, not taken here because readers need them.",
+    }
+    if floor_ratio > GUIDE_FLOOR_RATIO:
+        # The floor itself came out slower than GUIDE section 7 measured (a loaded machine): say how
+        # the import compares with the floor too, against the same allowance (6 / 3.7).
+        allowance = TARGET_RATIO / GUIDE_FLOOR_RATIO
+        result["ratio_to_floor"] = round(first / floor, 2)
+        result["target_ratio_to_floor"] = round(allowance, 2)
+        result["met_relative_to_floor"] = first / floor <= allowance
+    _write("import", result)
 
 
 def _resampled_files(workdir: Path, total_rows: int, seed: int = 20261122) -> list[Path]:
@@ -183,12 +233,20 @@ def bench_profile(workdir: Path, total_rows: int = 1_000_000, requests: int = 10
     )
 
 
-def main() -> None:
+BENCHMARKS = {"import": bench_import, "profile": bench_profile}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python benchmarks/run.py [import] [profile]``: the named benchmarks, or all of them."""
+    names = (sys.argv[1:] if argv is None else argv) or list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        raise SystemExit(f"unknown benchmark(s) {unknown}; choose from {list(BENCHMARKS)}")
     with tempfile.TemporaryDirectory(prefix="saferhood-bench-") as tmp:
         workdir = Path(tmp)
         _setup_django(workdir / "bench.sqlite3")
-        bench_import(workdir)
-        bench_profile(workdir)
+        for name in names:
+            BENCHMARKS[name](workdir)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,152 @@
+"""The import's fast paths agree with the careful ones and keep the import's rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from saferhood.core.errors import ImportFileError
+from saferhood.crime.importers import import_police
+from saferhood.crime.importers import store as store_module
+from saferhood.crime.importers.csv_files import _all_crime_ids, _plain_floats
+from saferhood.crime.importers.store import Placed, count_groups
+from saferhood.crime.models import CrimeRecord, ImportRun, MonthlyCount
+
+ROOT = Path(__file__).resolve().parents[3]
+STREET = ROOT / "demo/police-uk/police-uk-street-2022-staffs-warks-btp"
+STAFFS_01 = STREET / "2022-01/2022-01-staffordshire-street.csv"
+STAFFS_02 = STREET / "2022-02/2022-02-staffordshire-street.csv"
+BTP_01 = STREET / "2022-01/2022-01-btp-street.csv"
+HEX64 = "0123456789abcdef" * 4
+
+
+@pytest.fixture(scope="module")
+def area_index(django_db_blocker):
+    from saferhood.areas.placement import AreaIndex
+
+    with django_db_blocker.unblock():
+        return AreaIndex.load()
+
+
+@pytest.mark.parametrize(
+    ("ids", "ok"),
+    [
+        ([HEX64, HEX64.upper()], True),
+        ([], True),
+        ([HEX64, HEX64[:-1]], False),  # 63 characters
+        ([HEX64[:-1], HEX64 + "a"], False),  # 63 + 65: same total length, misaligned
+        ([HEX64[:-1] + "g"], False),  # not hexadecimal
+        ([HEX64[:-1] + ","], False),  # the separator itself
+        ([HEX64[:-1] + "é"], False),  # not ASCII
+        ([""], False),  # empty only allowed where the caller removed empties (ASB)
+    ],
+)
+def test_crime_id_fast_path_agrees_with_the_pattern(ids, ok):
+    assert _all_crime_ids(np.array(ids, dtype=object)) is ok
+    assert bool(pd.Series(ids, dtype=object).str.fullmatch(r"[0-9a-fA-F]{64}").all()) is ok
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["-1.85", "52.6", ""], [-1.85, 52.6, np.nan]),
+        (["1e1", "+2", "-0.5"], [10.0, 2.0, -0.5]),
+        (["52.6o"], None),  # not a number: the careful path names it
+        (["nan"], None),
+        (["1_0"], None),  # Python's float() accepts it, pandas does not
+        ([" 52.6"], None),
+        (["1.2.3"], None),
+    ],
+)
+def test_plain_floats_fast_path(values, expected):
+    array = np.array(values, dtype=object)
+    got = _plain_floats(array, array == "")
+    if expected is None:
+        assert got is None
+    else:
+        np.testing.assert_array_equal(got, np.array(expected))
+
+
+def test_fast_float_path_gives_the_same_floats_as_pandas():
+    frame = pd.read_csv(STAFFS_01, dtype=str, keep_default_na=False)
+    for column in ("Longitude", "Latitude"):
+        values = frame[column].to_numpy()
+        fast = _plain_floats(values, values == "")
+        careful = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+        np.testing.assert_array_equal(fast, careful)
+
+
+@pytest.mark.parametrize("bad", ["nan", "1_0", "inf"])
+def test_odd_numbers_still_refused_with_line_and_column(db, area_index, tmp_path, bad):
+    lines = STAFFS_01.read_bytes().split(b"\n")
+    fields = lines[4].split(b",")
+    fields[5] = bad.encode()  # Latitude
+    lines[4] = b",".join(fields)
+    path = tmp_path / STAFFS_01.name
+    path.write_bytes(b"\n".join(lines))
+    with pytest.raises(ImportFileError) as caught:
+        import_police([path], progress=False, area_index=area_index)
+    assert (caught.value.line, caught.value.column) == (5, "Latitude")
+    assert CrimeRecord.objects.count() == 0
+
+
+def test_count_groups_match_a_pandas_groupby():
+    rng = np.random.default_rng(3)
+    n = 5000
+
+    def pick(values):
+        return np.array(values, dtype=object)[rng.integers(0, len(values), n)]
+
+    crime_type = pick(["Burglary", "Drugs", "Robbery", "Anti-social behaviour"])
+    lsoa = pick(["E01000001", "E01000002", "E01000003", ""])
+    ward = pick(["E05000001", "E05000002", ""])  # not a function of the LSOA: polygon placements
+    town = pick(["", "tipton"])
+    lad = pick(["E08000028", "", "E07000192"])
+    placed = Placed(
+        method=pick(["lsoa-code"]),
+        lsoa=lsoa,
+        ward=ward,
+        town=town,
+        lad=lad,
+        outside=0,
+        without_location=0,
+        methods={},
+    )
+    frame = pd.DataFrame({"t": crime_type, "l": lsoa, "w": ward, "o": town, "d": lad})
+    expected = frame.groupby(list(frame.columns), sort=False).size().reset_index().to_numpy().tolist()
+    groups = count_groups(crime_type, placed)
+    assert list(groups) == ["crime_type", "lsoa_code", "ward_code", "town_code", "lad_code", "count"]
+    assert [list(row) for row in zip(*groups.values(), strict=True)] == expected
+    assert all(type(c) is int for c in groups["count"])
+    empty = count_groups(np.array([], dtype=object), Placed(*(np.array([], dtype=object),) * 5, 0, 0, {}))
+    assert all(len(v) == 0 for v in empty.values()) and len(empty) == 6
+
+
+def test_several_files_counts_match_records(db, area_index):
+    summary = import_police([STAFFS_01, STAFFS_02, BTP_01], progress=False, area_index=area_index)
+    assert ImportRun.objects.count() == 3 == len(summary.runs)
+    assert CrimeRecord.objects.count() == summary.rows_stored
+    assert sum(MonthlyCount.objects.values_list("count", flat=True)) == summary.rows_stored
+
+
+def test_reimport_twice_in_one_command_never_duplicates(db, area_index):
+    import_police([STAFFS_01, STAFFS_02], progress=False, area_index=area_index)
+    first = (CrimeRecord.objects.count(), sum(MonthlyCount.objects.values_list("count", flat=True)))
+    summary = import_police([STAFFS_01, STAFFS_02, STAFFS_01], progress=False, area_index=area_index)
+    assert (CrimeRecord.objects.count(), sum(MonthlyCount.objects.values_list("count", flat=True))) == first
+    assert ImportRun.objects.count() == 2
+    assert summary.runs[2].rows_replaced == summary.runs[0].rows_stored == 6324
+
+
+@pytest.mark.parametrize("per_insert", [1, 7, 500])
+def test_rows_per_insert_stores_every_row_once(db, area_index, monkeypatch, per_insert):
+    """Multi-row INSERTs (SQLite): whole statements plus a shorter last one, every row stored as read."""
+    monkeypatch.setattr(store_module, "ROWS_PER_INSERT", per_insert)
+    import_police([STAFFS_01], progress=False, area_index=area_index)
+    frame = pd.read_csv(STAFFS_01, dtype=str, keep_default_na=False)
+    stored = list(CrimeRecord.objects.order_by("pk").values_list("crime_id", "location", "crime_type"))
+    assert stored == list(frame[["Crime ID", "Location", "Crime type"]].itertuples(index=False, name=None))
+    assert sum(MonthlyCount.objects.values_list("count", flat=True)) == len(frame) == 6324
