@@ -79,7 +79,9 @@ def _meeting(pk: int) -> Meeting:
 @login_required
 def meeting(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(pk)
-    problem_form = ProblemForm(request.POST or None, meeting=meeting, prefix="problem")
+    problem_form = ProblemForm(
+        request.POST or None, meeting=meeting, prefix="problem", initial=_from_repeat_location(request)
+    )
     minute_form = MinuteForm(prefix="minute")
     if request.method == "POST":
         if problem_form.is_valid():
@@ -93,6 +95,25 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 return redirect("tasking-problem", pk=problem.pk)
     return _render_meeting(request, meeting, problem_form, minute_form)
+
+
+def _from_repeat_location(request: HttpRequest) -> dict[str, Any]:
+    """A problem started from a repeat location in the pack: its place, point and evidence filled in."""
+    place = request.GET.get("place", "").strip()[:200]
+    if not place:
+        return {}
+    initial: dict[str, Any] = {"place": place, "theme": "asb", "title": f"Repeat ASB: {place}"}
+    try:
+        initial["latitude"], initial["longitude"] = float(request.GET["lat"]), float(request.GET["lon"])
+    except (KeyError, ValueError):
+        pass
+    count, start, end = request.GET.get("count", ""), request.GET.get("from", ""), request.GET.get("to", "")
+    if count.isdigit():
+        initial["evidence"] = (
+            f"Tasking pack: {count} ASB incidents at the snap point '{place}', {start} to {end} "
+            "(a snap point may gather several addresses)."
+        )
+    return initial
 
 
 def _render_meeting(request, meeting, problem_form, minute_form) -> HttpResponse:
