@@ -9,6 +9,7 @@ carries that caveat on every row.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 SNAP_POINT_CAVEAT = (
@@ -64,17 +65,23 @@ def repeat_locations(
         "snap_point",
         "caveat",
     ]
+    # Months as sorted integer codes: grouping on numbers, not strings, keeps this fast.
+    month_codes, month_names = pd.factorize(records[month].astype(str), sort=True)
     df = pd.DataFrame(
         {
-            "location": records[location].astype("string").str.strip(),
+            "location": records[location]
+            .astype(object)
+            .where(records[location].notna(), "")
+            .astype(str)
+            .str.strip(),
             "lon": pd.to_numeric(records[lon], errors="coerce").round(decimals),
             "lat": pd.to_numeric(records[lat], errors="coerce").round(decimals),
-            "month": records[month].astype("string"),
+            "month": month_codes,
         }
     )
     # Records without a place cannot be a repeat location, but still count in the area total.
     df = df.dropna(subset=["lon", "lat"])
-    df = df[df["location"].notna() & (df["location"] != "")]
+    df = df[df["location"] != ""]
     if df.empty:
         return pd.DataFrame(columns=columns)
     out = (
@@ -87,6 +94,9 @@ def repeat_locations(
         )
         .reset_index()
     )
+    names = np.asarray(month_names, dtype=object)
+    out["first_month"] = names[out["first_month"].to_numpy()]
+    out["last_month"] = names[out["last_month"].to_numpy()]
     out = out.sort_values(["count", "location", "lon", "lat"], ascending=[False, True, True, True])
     out["rank"] = out["count"].rank(method="min", ascending=False).astype(int)
     out["share"] = out["count"] / total
