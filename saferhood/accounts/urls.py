@@ -1,6 +1,6 @@
 from django.urls import path
 
-from saferhood.accounts import signin, views
+from saferhood.accounts import members, signin, views
 
 urlpatterns = [
     path("sign-in/code/", signin.sign_in_code, name="sign-in-code"),
@@ -8,5 +8,7 @@ urlpatterns = [
     path("notes/", views.note_search, name="note-search"),
     path("notes/<int:pk>/", views.NoteDetailView.as_view(), name="note-detail"),
     path("audit/", views.audit_search, name="audit"),
+    path("agency/people/", members.members, name="agency-members"),
+    path("agency/people/<int:pk>/", members.change, name="agency-member-change"),
     path("audit/export.csv", views.audit_export, name="audit-export"),
 ]

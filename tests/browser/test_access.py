@@ -148,7 +148,13 @@ def test_the_access_pages_are_accessible(browser, server) -> None:
         page.goto("/sign-in/")
         assert_accessible(page)
         sign_in(page, "sid", next_url="/notes/?q=Sam")
-        for path in ("/notes/?q=Sam", f"/notes/{note_id}/", "/audit/", "/account/two-factor/"):
+        for path in (
+            "/notes/?q=Sam",
+            f"/notes/{note_id}/",
+            "/audit/",
+            "/account/two-factor/",
+            "/agency/people/",
+        ):
             page.goto(path)
             assert_accessible(page)
     finally:

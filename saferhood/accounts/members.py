@@ -1,0 +1,138 @@
+"""An agency's users, managed by its agency admin (a system admin may manage any agency's).
+
+Agency admins add people to their own agency, set their roles (never system admin) and switch
+them off; every change is audited with old → new values. People are never deleted: their audit
+history must stay attached to them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from saferhood.accounts.models import Agency, Membership, Role
+from saferhood.accounts.roles import (
+    RoleCode,
+    forget_membership,
+    is_agency_admin,
+    is_system_admin,
+    membership_of,
+)
+from saferhood.core import audit
+
+GRANTABLE = [(c, label) for c, label in RoleCode.choices if c != RoleCode.SYSTEM_ADMIN]
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(max_length=150, label="Username")
+    first_name = forms.CharField(max_length=150, label="First name")
+    last_name = forms.CharField(max_length=150, label="Last name")
+    email = forms.EmailField(required=False, label="Email")
+    password = forms.CharField(widget=forms.PasswordInput, label="First password",
+                               help_text="At least 12 characters; they can change it after signing in")  # fmt: skip
+    roles = forms.MultipleChoiceField(choices=GRANTABLE, widget=forms.CheckboxSelectMultiple, label="Roles")
+
+    def clean_username(self) -> str:
+        name = self.cleaned_data["username"].strip()
+        if get_user_model().objects.filter(username__iexact=name).exists():
+            raise forms.ValidationError("That username is taken")
+        return name
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password"):
+            user = get_user_model()(username=data.get("username", ""), first_name=data.get("first_name", ""))
+            try:
+                password_validation.validate_password(data["password"], user)
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+
+def managed_agency(request: HttpRequest) -> Agency:
+    """The agency whose people the user may manage: their own (agency admin) or any (system admin)."""
+    user = request.user
+    if is_system_admin(user) and request.GET.get("agency"):
+        agency = Agency.objects.filter(slug=request.GET["agency"]).first()
+        if agency is None:
+            raise Http404("No such agency")
+        return agency
+    membership = membership_of(user)
+    if membership is not None and (is_agency_admin(user) or is_system_admin(user)):
+        return membership.agency
+    audit.record("denied", request=request, object_type="accounts.membership", detail={"path": request.path})
+    raise PermissionDenied("Only agency admins manage their agency's people")
+
+
+def _roles(membership: Membership) -> list[str]:
+    return sorted(membership.roles.values_list("code", flat=True))
+
+
+@transaction.atomic
+def add_member(agency: Agency, data: dict[str, Any], *, request: HttpRequest) -> Membership:
+    user = get_user_model().objects.create_user(
+        data["username"], email=data.get("email", ""), password=data["password"],
+        first_name=data["first_name"], last_name=data["last_name"],
+    )  # fmt: skip
+    membership = Membership.objects.create(user=user, agency=agency)
+    membership.roles.set(Role.objects.filter(code__in=data["roles"]))
+    audit.record("create", request=request, obj=membership,
+                 detail={"username": user.username, "agency": agency.slug, "roles": sorted(data["roles"])})  # fmt: skip
+    return membership
+
+
+@transaction.atomic
+def change_member(membership: Membership, *, roles: list[str], active: bool, request: HttpRequest) -> None:
+    if RoleCode.SYSTEM_ADMIN in roles and not is_system_admin(request.user):
+        raise PermissionDenied("Only a system admin can make a system admin")
+    before = {"roles": _roles(membership), "active": membership.user.is_active}
+    kept = (
+        [RoleCode.SYSTEM_ADMIN]
+        if RoleCode.SYSTEM_ADMIN in before["roles"] and not is_system_admin(request.user)
+        else []
+    )
+    membership.roles.set(Role.objects.filter(code__in=[*roles, *kept]))
+    membership.user.is_active = active
+    membership.user.save(update_fields=["is_active"])
+    forget_membership(membership.user)
+    after = {"roles": _roles(membership), "active": active}
+    audit.record("change", request=request, obj=membership, changes=audit.changes_between(before, after))
+
+
+@login_required
+def members(request: HttpRequest) -> HttpResponse:
+    agency = managed_agency(request)
+    form = MemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        add_member(agency, form.cleaned_data, request=request)
+        return redirect(request.get_full_path())
+    people = Membership.objects.filter(agency=agency).select_related("user").prefetch_related("roles")
+    audit.record("view", request=request, object_type="accounts.membership", detail={"agency": agency.slug})
+    errors = [{"href": f"#id_{name}", "text": str(e)} for name, errs in form.errors.items() for e in errs]
+    context = {"agency": agency, "people": people, "form": form, "errors": errors, "grantable": GRANTABLE,
+               "agencies": Agency.objects.all() if is_system_admin(request.user) else None}  # fmt: skip
+    return render(request, "accounts/members.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_POST
+def change(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = managed_agency(request)
+    membership = Membership.objects.filter(pk=pk, agency=agency).select_related("user").first()
+    if membership is None:  # another agency's person: not revealed
+        audit.record("denied", request=request, object_type="accounts.membership", object_id=pk,
+                     detail={"path": request.path})  # fmt: skip
+        raise Http404("No such person")
+    roles = [r for r in request.POST.getlist("roles") if r in RoleCode.values]
+    change_member(membership, roles=roles, active=request.POST.get("active") == "yes", request=request)
+    back = reverse("agency-members")
+    return redirect(f"{back}?agency={agency.slug}" if is_system_admin(request.user) else back)
