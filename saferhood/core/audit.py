@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -41,10 +42,12 @@ def _jsonable(value: Any) -> Any:
 
 
 def _actor_agency(user: Any) -> str:
-    from saferhood.accounts.roles import membership_of  # accounts builds on core, not the reverse
-
-    membership = membership_of(user)
-    return membership.agency.slug if membership else ""
+    """The acting user's agency, read through the user's reverse relation: core imports no app above it."""
+    try:
+        membership = user.membership
+    except ObjectDoesNotExist:
+        return ""
+    return membership.agency.slug if membership is not None else ""
 
 
 def object_label(obj: models.Model | type[models.Model]) -> str:
