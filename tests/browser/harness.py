@@ -112,11 +112,13 @@ def chromium() -> Iterator[object]:
 def assert_accessible(page) -> None:
     """axe-core finds no WCAG 2.0/2.1/2.2 A or AA violation on the page as shown.
 
-    The page's context needs ``bypass_csp=True``: axe is injected as a script for the check.
+    axe is evaluated through the browser's debugging protocol, which the page's Content Security
+    Policy does not govern: the pages are checked with their CSP in force.
     """
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `make install` (npm ci)")
-    page.add_script_tag(path=str(AXE))
+    if page.evaluate("typeof axe") == "undefined":
+        page.evaluate(AXE.read_text() + "\n;undefined")
     result = page.evaluate(
         """() => axe.run(document, {runOnly: {type: 'tag', values:
             ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"""

@@ -60,9 +60,8 @@ def browser(server: str):
 
 @pytest.fixture
 def page(browser, server: str):
-    # bypass_csp: axe-core is injected as a script for the check; the pages themselves load none inline.
     context = browser.new_context(
-        viewport={"width": 1366, "height": 768}, base_url=server, bypass_csp=True, accept_downloads=True
+        viewport={"width": 1366, "height": 768}, base_url=server, accept_downloads=True
     )
     page = context.new_page()
     outside: list[str] = []

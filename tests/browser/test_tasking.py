@@ -85,7 +85,7 @@ def new_page(browser, server):
     contexts = []
 
     def make():
-        context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=server[0], bypass_csp=True,
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=server[0],
                                       accept_downloads=True)  # fmt: skip
         contexts.append(context)
         page = context.new_page()
