@@ -28,6 +28,7 @@ from saferhood.accounts.roles import (
     membership_of,
 )
 from saferhood.core import audit
+from saferhood.core.forms import error_summary
 
 GRANTABLE = [(c, label) for c, label in RoleCode.choices if c != RoleCode.SYSTEM_ADMIN]
 
@@ -117,7 +118,7 @@ def members(request: HttpRequest) -> HttpResponse:
         return redirect(request.get_full_path())
     people = Membership.objects.filter(agency=agency).select_related("user").prefetch_related("roles")
     audit.record("view", request=request, object_type="accounts.membership", detail={"agency": agency.slug})
-    errors = [{"href": f"#id_{name}", "text": str(e)} for name, errs in form.errors.items() for e in errs]
+    errors = error_summary(form)
     context = {"agency": agency, "people": people, "form": form, "errors": errors, "grantable": GRANTABLE,
                "agencies": Agency.objects.all() if is_system_admin(request.user) else None}  # fmt: skip
     return render(request, "accounts/members.html", context, status=400 if errors else 200)

@@ -5,9 +5,18 @@ from __future__ import annotations
 from django import forms
 
 from saferhood.accounts.models import Agency
+from saferhood.core.forms import error_summary
 
 
-class RequestForm(forms.Form):
+class _CctvForm(forms.Form):
+    """The CCTV templates give each control the field's own name as its id."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+
+
+class RequestForm(_CctvForm):
     place_name = forms.CharField(
         max_length=200,
         error_messages={"required": "Enter the name of the place, for example a street or park"},
@@ -52,21 +61,13 @@ class RequestForm(forms.Form):
 
     def error_items(self) -> list[dict[str, str]]:
         """GOV.UK error-summary items, in the form's order, each linking to its field."""
-        return [
-            {"href": f"#{name}", "text": str(message)}
-            for name in self.fields
-            for message in self.errors.get(name, [])
-        ] + [{"href": "#place_name", "text": str(m)} for m in self.non_field_errors()]
-
-
-def _errors(form: forms.Form) -> list[dict[str, str]]:
-    return [{"href": f"#{name}", "text": str(m)} for name in form.fields for m in form.errors.get(name, [])]
+        return error_summary(self, non_field_target="place_name")
 
 
 DATE_ERRORS = {"required": "Enter a date, for example 2022-05-01", "invalid": "Enter a date like 2022-05-01"}
 
 
-class DeployForm(forms.Form):
+class DeployForm(_CctvForm):
     """Deploy an available camera for a pending or approved request."""
 
     deploy_request = forms.ModelChoiceField(
@@ -93,11 +94,11 @@ class DeployForm(forms.Form):
         self.fields["camera"].queryset = Camera.objects.filter(status=CameraStatus.AVAILABLE)
 
     def error_items(self) -> list[dict[str, str]]:
-        return _errors(self)
+        return error_summary(self)
 
 
-class EndForm(forms.Form):
+class EndForm(_CctvForm):
     end = forms.DateField(error_messages=DATE_ERRORS)
 
     def error_items(self) -> list[dict[str, str]]:
-        return _errors(self)
+        return error_summary(self)

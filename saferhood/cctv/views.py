@@ -74,7 +74,8 @@ def _index_context(
         "weights": sorted(services.DEFAULT_WEIGHTS.items(), key=lambda kv: (-kv[1], kv[0])),
         "param_errors": errors,
         "form": form,
-        "form_errors": (form.error_items() if form.is_bound else [])
+        "summary_errors": errors
+        + (form.error_items() if form.is_bound else [])
         + (deploy_form.error_items() if deploy_form is not None and deploy_form.is_bound else []),
         "deploy_form": deploy_form or DeployForm(),
         "can_change": services.can_change(request.user),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from saferhood.accounts.roles import is_system_admin
 from saferhood.accounts.scoping import scoped_search
 from saferhood.core import audit
+from saferhood.core.forms import error_summary
 from saferhood.tasking import services
 from saferhood.tasking.forms import (
     ActionForm,
@@ -29,15 +30,6 @@ from saferhood.tasking.forms import (
 )
 from saferhood.tasking.models import Action, ClosedCase, Meeting, MeetingKind, Problem
 from saferhood.tasking.pack import build_pack
-
-
-def _form_errors(form) -> list[dict[str, str]]:
-    """A GOV.UK error summary: each message linked to its field."""
-    items = []
-    for name, errors in form.errors.items():
-        target = f"#id_{name}" if name != "__all__" else "#main-content"
-        items += [{"href": target, "text": str(e)} for e in errors]
-    return items
 
 
 def _validation_to_form(form, exc: ValidationError) -> None:
@@ -66,7 +58,7 @@ def meetings(request: HttpRequest) -> HttpResponse:
     context = {
         "meetings": Meeting.objects.select_related("area").all()[:100],
         "form": form,
-        "errors": _form_errors(form),
+        "errors": error_summary(form),
         "may_change": services.may_change(request.user),
     }
     return render(request, "tasking/meetings.html", context, status=status)
@@ -117,7 +109,7 @@ def _from_repeat_location(request: HttpRequest) -> dict[str, Any]:
 
 
 def _render_meeting(request, meeting, problem_form, minute_form) -> HttpResponse:
-    errors = _form_errors(problem_form) + _form_errors(minute_form)
+    errors = error_summary(problem_form) + error_summary(minute_form)
     is_member = meeting.closed_members.filter(pk=request.user.pk).exists()
     context = {
         "meeting": meeting,
@@ -171,7 +163,7 @@ def pack(request: HttpRequest, pk: int) -> HttpResponse:
             services.issue_pack(meeting, build_pack(meeting), by=request.user, request=request)
             return redirect("tasking-pack", pk=pk)
     data = meeting.pack_snapshot or build_pack(meeting)
-    errors = _form_errors(period_form) if request.POST.get("do") == "period" else []
+    errors = error_summary(period_form) if request.POST.get("do") == "period" else []
     context = {
         "meeting": meeting,
         "pack": data,
@@ -224,7 +216,7 @@ def problem(request: HttpRequest, pk: int) -> HttpResponse:
                     _validation_to_form(forms[which], exc)
                 else:
                     return redirect("tasking-problem", pk=pk)
-    errors = [e for f in forms.values() for e in _form_errors(f)]
+    errors = [e for f in forms.values() for e in error_summary(f)]
     context = {
         "problem": problem,
         "actions": problem.actions.select_related("owner_agency", "agreed_at").prefetch_related("updates"),
@@ -300,6 +292,6 @@ def closed_part(request: HttpRequest, pk: int) -> HttpResponse:
     shown = list(scoped_search(request, ClosedCase, {"meeting": meeting.pk}).filter(meeting=meeting))
     for case in shown:
         audit.record("view", request=request, obj=case, detail={"path": request.path})
-    context = {"meeting": meeting, "cases": shown, "form": form, "errors": _form_errors(form),
+    context = {"meeting": meeting, "cases": shown, "form": form, "errors": error_summary(form),
                "may_record": services.may_change(request.user)}  # fmt: skip
     return render(request, "tasking/closed.html", context, status=400 if form.errors else 200)

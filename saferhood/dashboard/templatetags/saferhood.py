@@ -62,3 +62,11 @@ def month_spans(months: list[str]) -> str:
     from saferhood.core.months import spans
 
     return ", ".join(a if a == b else f"{a} to {b}" for a, b in spans(months))
+
+
+@register.filter
+def error_items(form, non_field_target: str = "main-content") -> list[dict[str, str]]:
+    """A bound form's errors as GOV.UK error-summary items (see ``core.forms.error_summary``)."""
+    from saferhood.core.forms import error_summary
+
+    return error_summary(form, non_field_target=non_field_target)
