@@ -87,8 +87,8 @@ system-packages:
 # --- Benchmarks ----------------------------------------------------------------------------------
 bench: install
 	SAFERHOOD_PROFILE=dev $(PY) -m benchmarks.run
-	SAFERHOOD_PROFILE=dev $(PY) benchmarks/analytics_bench.py
-	SAFERHOOD_PROFILE=dev $(PY) benchmarks/pages_bench.py
+	SAFERHOOD_PROFILE=dev $(PY) -m benchmarks.analytics_bench
+	SAFERHOOD_PROFILE=dev $(PY) -m benchmarks.pages_bench
 
 clean:
 	rm -rf $(GOVUK_DST) node_modules .venv/.saferhood-installed test-results

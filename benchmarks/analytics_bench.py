@@ -9,9 +9,6 @@ exact edge-ring sum).
 
 from __future__ import annotations
 
-import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -21,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks.results_file import write_result
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -28,21 +27,8 @@ from saferhood.analytics.gistar import gistar  # noqa: E402
 from saferhood.analytics.grid import Grid, count_points, to_bng  # noqa: E402
 from saferhood.analytics.kde import default_bandwidth, kde  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 STREET = ROOT / "demo" / "police-uk" / "police-uk-street-2022-staffs-warks-btp"
 SEED = 20261122
-
-
-def _write(name: str, payload: dict) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    payload["machine"] = {
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-    }
-    payload["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
-    print(json.dumps(payload, indent=2))
 
 
 def _timed(fn, repeat: int) -> tuple[float, float, object]:
@@ -159,7 +145,7 @@ def main() -> None:
         "kde": bench_kde(x, y),
     }
     payload["met"] = payload["gistar"]["met"] and payload["kde"]["met"]
-    _write("analytics", payload)
+    write_result("analytics", payload)
 
 
 if __name__ == "__main__":

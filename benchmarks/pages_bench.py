@@ -7,17 +7,16 @@ or browser). The issue's target is ≤ 300 ms per page. Results: benchmarks/resu
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.results_file import write_result
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
 TARGET_MS = 300.0
 PAGES = {
     "Sandwell overview (default: latest twelve months, counts)": "/areas/E08000028/",
@@ -73,16 +72,8 @@ def main(repeats: int = 15) -> None:
         "target": f"each page <= {TARGET_MS:.0f} ms server time (issue: pages answer in <= 300 ms on the demo data)",
         "worst_p95_ms": worst,
         "met": worst <= TARGET_MS,
-        "machine": {
-            "python": sys.version.split()[0],
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-        },
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "pages.json").write_text(json.dumps(payload, indent=2) + "\n")
-    print(json.dumps(payload, indent=2))
+    write_result("pages", payload)
 
 
 if __name__ == "__main__":

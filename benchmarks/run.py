@@ -6,9 +6,7 @@ targets stated beside them, and whether each was met.
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import random
 import sqlite3
 import statistics
@@ -17,9 +15,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.results_file import write_result
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
 STREET = ROOT / "demo" / "police-uk" / "police-uk-street-2022-staffs-warks-btp"
+
+
+GUIDE_FLOOR_RATIO = 3.7  # parse + a bare unindexed sqlite executemany, GUIDE section 7
+TARGET_RATIO = 6.0  # the floor-relative target of GUIDE section 7 (the 3x is below the floor)
 
 
 def _setup_django(db_path: Path) -> None:
@@ -35,22 +38,6 @@ def _setup_django(db_path: Path) -> None:
     from saferhood.areas.importers import import_geography
 
     import_geography(None)
-
-
-def _write(name: str, payload: dict) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    payload["machine"] = {
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-    }
-    payload["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
-    print(json.dumps(payload, indent=2))
-
-
-GUIDE_FLOOR_RATIO = 3.7  # parse + a bare unindexed sqlite executemany, GUIDE section 7
-TARGET_RATIO = 6.0  # the floor-relative target of GUIDE section 7 (the 3x is below the floor)
 
 
 def _bare_insert(workdir: Path, files: list[Path], attempt: int) -> float:
@@ -158,7 +145,7 @@ def bench_import(workdir: Path, repeats: int = 7) -> None:
         result["ratio_to_floor"] = round(first / floor, 2)
         result["target_ratio_to_floor"] = round(allowance, 2)
         result["met_relative_to_floor"] = first / floor <= allowance
-    _write("import", result)
+    write_result("import", result)
 
 
 def _resampled_files(workdir: Path, total_rows: int, seed: int = 20261122) -> list[Path]:
@@ -215,7 +202,7 @@ def bench_profile(workdir: Path, total_rows: int = 1_000_000, requests: int = 10
         assert response.status_code == 200, response.content
     latencies.sort()
     p95 = latencies[int(0.95 * len(latencies)) - 1]
-    _write(
+    write_result(
         "profile",
         {
             "what": "GET /api/v1/areas/{code}/profile over random areas (LAD, town, ward, LSOA) and periods "
