@@ -73,7 +73,7 @@ test: install system-packages lint
 	@mkdir -p var
 	$(MANAGE) makemigrations --check --dry-run
 	SAFERHOOD_PROFILE=dev $(PY) -m pytest
-	scripts/with-postgres.sh env SAFERHOOD_PROFILE=dev $(PY) -m pytest -m "not browser"
+	scripts/with-postgres.sh env SAFERHOOD_PROFILE=dev $(PY) -m pytest -m "not browser and not sqlite_file"
 
 lint: install
 	.venv/bin/ruff check .

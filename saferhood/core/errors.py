@@ -23,3 +23,13 @@ class ImportFileError(Exception):
         if column:
             where += f": column '{column}'"
         super().__init__(f"{where}: {message}. Nothing from this file was stored.")
+
+    def __reduce__(self):
+        # Files are read in a worker process, so the error has to cross back by pickle.
+        return _rebuild, (self.path, self.detail, self.line, self.column, self.args)
+
+
+def _rebuild(path: str, detail: str, line: int | None, column: str | None, args: tuple) -> ImportFileError:
+    error = ImportFileError(path, detail, line=line, column=column)
+    error.args = args
+    return error

@@ -63,3 +63,29 @@ def test_points_outside_any_ward_and_partnership(index):
     assert placed[1:] == [None, None]
     assert not index.is_in_partnership(None)
     assert not index.is_in_partnership(index.by_lsoa("E01000001"))
+
+
+def test_by_lsoas_fetches_in_batches_and_agrees_with_ons(db):
+    """1,680 West Midlands 2011 LSOAs (two batches of queries): each lands in the local authority
+    the ONS lookup gives, with a town exactly where the partnership configured towns (Sandwell)."""
+    import pandas as pd
+
+    from saferhood.areas import placement
+
+    lookup = pd.read_csv(
+        Path(settings.SAFERHOOD_DEMO_DIR)
+        / "geography/ons-lookup-lsoa11-ward-lad/LSOA11_WD21_LAD21_EW_LU.csv",
+        dtype=str,
+        encoding="utf-8-sig",
+    )
+    lookup = lookup[lookup["LAD21CD"].str.match(r"E080000(2[5-9]|3[01])$")]
+    assert len(lookup) > placement.LSOAS_PER_QUERY
+    codes = [*lookup["LSOA11CD"], "E05001267", "E01999999"]  # a ward code, an unknown code
+
+    placed = AreaIndex.load().by_lsoas(codes)
+
+    assert placed[-2:] == [None, None]
+    assert [p.lad_code for p in placed[:-2]] == list(lookup["LAD21CD"])
+    assert [bool(p.town_code) for p in placed[:-2]] == list(lookup["LAD21CD"] == "E08000028")
+    one_by_one = AreaIndex.load()
+    assert placed == [one_by_one.by_lsoa(code) for code in codes]

@@ -266,6 +266,7 @@ def read_count_file(path: Path, spec: CountSpec, lookup: AreaLookup) -> ParsedCo
     # Areas: LSOA or ward codes in the geography.
     codes = values(spec.area_code)
     uniques, inverse = np.unique(codes.astype(str), return_inverse=True)
+    lookup.index.by_lsoas(uniques)  # fetches the file's LSOAs in a few queries, not one each
     placed = [lookup.place(c) for c in uniques]
     missing = [i for i, p in enumerate(placed) if p is None]
     if missing:

@@ -48,12 +48,22 @@ def _disk(path: Path) -> SourceFile:
     return SourceFile(display=str(path), name=path.name, read=path.read_bytes)
 
 
-def _member(zpath: Path, member: str) -> SourceFile:
-    def read() -> bytes:
-        with zipfile.ZipFile(zpath) as zf:
-            return zf.read(member)
+@dataclass(frozen=True)
+class _ZipMember:
+    """Reads one member of an archive (a class, not a closure, so a source can be pickled)."""
 
-    return SourceFile(display=f"{zpath}!{member}", name=member.rsplit("/", 1)[-1], read=read)
+    zpath: Path
+    member: str
+
+    def __call__(self) -> bytes:
+        with zipfile.ZipFile(self.zpath) as zf:
+            return zf.read(self.member)
+
+
+def _member(zpath: Path, member: str) -> SourceFile:
+    return SourceFile(
+        display=f"{zpath}!{member}", name=member.rsplit("/", 1)[-1], read=_ZipMember(zpath, member)
+    )
 
 
 def classify_csv(source: SourceFile) -> CsvSource | None:

@@ -3,6 +3,9 @@
 Each force-month-kind file is read and fully checked, then stored in its own transaction
 (replacing any earlier import of the same force-month). The first bad file stops the command:
 files before it stay imported, and the error says so.
+
+Reading is pure (no database), so the next file is read in a worker process while this one is
+stored (``read_ahead``).
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ import sys
 from contextlib import nullcontext
 from pathlib import Path
 
+from django.db import connection
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from saferhood.core.errors import ImportFileError
 from saferhood.crime.importers.api_json import ApiMonth, read_json_files
+from saferhood.crime.importers.checkpoints import BackgroundCheckpoints
 from saferhood.crime.importers.csv_files import BOOLEAN_COLUMNS, ParsedCsv, read_csv
 from saferhood.crime.importers.discovery import discover
+from saferhood.crime.importers.read_ahead import ReadAhead
 from saferhood.crime.importers.store import Placed, nullable_floats, place, previous_rows, store_run
 from saferhood.crime.importers.summary import PoliceImportSummary, RunSummary
 from saferhood.crime.models import RecordKind
@@ -34,10 +40,6 @@ def import_police(
     summary = PoliceImportSummary(dry_run=dry_run)
     found = discover(list(paths))
     summary.skipped = found.skipped
-    if area_index is None:
-        from saferhood.areas.placement import AreaIndex
-
-        area_index = AreaIndex.load()
     show = progress and sys.stdout.isatty()
     bar = (
         Progress(
@@ -51,14 +53,24 @@ def import_police(
         else None
     )
     try:
-        with bar or nullcontext():
-            for source in found.csv:
-                task = bar.add_task(source.file.name, total=None) if bar else None
-                parsed = read_csv(source)
+        # Foreign keys are not checked row by row (SQLite): every row stored refers to the run
+        # created in the same transaction, so the check could never fail. As loaddata does.
+        # The reader is forked first, before the progress bar and the checkpoints start threads.
+        with (
+            ReadAhead(found.csv, read_csv) as reads,
+            bar or nullcontext(),
+            connection.constraint_checks_disabled(),
+            BackgroundCheckpoints() as checkpoints,
+        ):
+            if area_index is None:  # loaded while the first files are read
+                from saferhood.areas.placement import AreaIndex
+
+                area_index = AreaIndex.load()
+            for source, parsed in reads:
+                task = bar.add_task(source.file.name, total=parsed.rows) if bar else None
                 summary.files_read += 1
-                if bar:
-                    bar.update(task, total=parsed.rows, completed=0)
                 summary.runs.append(_store_csv(parsed, area_index, dry_run))
+                checkpoints.after_commit()
                 if bar:
                     bar.update(task, completed=parsed.rows)
             if found.json:
@@ -67,6 +79,7 @@ def import_police(
                 summary.files_read += len(found.json)
                 for api_month in months:
                     summary.runs.append(_store_api(api_month, area_index, dry_run))
+                    checkpoints.after_commit()
                 if bar:
                     bar.update(task, total=1, completed=1)
     except ImportFileError as exc:

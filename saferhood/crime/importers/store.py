@@ -34,7 +34,7 @@ RECORD_MODELS = {
     RecordKind.STOP_AND_SEARCH: StopSearchRecord,
 }
 COUNT_SOURCES = {RecordKind.STREET: "police.uk street", RecordKind.API: "police.uk API"}
-ROWS_PER_INSERT = 500
+ROWS_PER_INSERT = 250
 
 
 @dataclass
@@ -49,6 +49,8 @@ class Placed:
     outside: int  # rows not in the partnership
     without_location: int  # rows without coordinates
     methods: dict[str, int]
+    # Equal for rows with the same four area codes: what the counts group by (see count_groups).
+    area_key: np.ndarray | None = None
 
 
 def place(index, published_lsoa: np.ndarray | None, lon: np.ndarray, lat: np.ndarray) -> Placed:
@@ -59,12 +61,13 @@ def place(index, published_lsoa: np.ndarray | None, lon: np.ndarray, lat: np.nda
     cols = [np.full(n, "", dtype=object) for _ in range(4)]
     inside = np.zeros(n, dtype=bool)
     has_lsoa = np.zeros(n, dtype=bool) if published_lsoa is None else published_lsoa != ""
+    area_key = np.zeros(n, dtype=np.int64)
+    area_ids = {("", "", "", ""): 0}  # one id per distinct (lsoa, ward, town, lad)
 
     if has_lsoa.any():
         codes, uniques = pd.factorize(published_lsoa)
         table = []
-        for code in uniques:
-            p = index.by_lsoa(code) if code else None
+        for p in index.by_lsoas(uniques):
             if p is None:
                 table.append(
                     (PlacementMethod.UNKNOWN_LSOA.value, "", "", "", "", index.is_in_partnership(None))
@@ -85,6 +88,8 @@ def place(index, published_lsoa: np.ndarray | None, lon: np.ndarray, lat: np.nda
         for j, column in enumerate([method, *cols]):
             column[rows] = np.array([t[j] for t in table], dtype=object)[picked]
         inside[rows] = np.array([t[5] for t in table], dtype=bool)[picked]
+        keys = [area_ids.setdefault(t[1:5], len(area_ids)) for t in table]
+        area_key[rows] = np.array(keys, dtype=np.int64)[picked]
 
     by_point = has_point & ~has_lsoa
     if by_point.any():
@@ -99,12 +104,9 @@ def place(index, published_lsoa: np.ndarray | None, lon: np.ndarray, lat: np.nda
                 method[row] = PlacementMethod.OUTSIDE.value
             else:
                 method[row] = PlacementMethod.WARD_POLYGON.value
-                cols[0][row], cols[1][row], cols[2][row], cols[3][row] = (
-                    p.lsoa_code,
-                    p.ward_code,
-                    p.town_code,
-                    p.lad_code,
-                )
+                areas = (p.lsoa_code, p.ward_code, p.town_code, p.lad_code)
+                cols[0][row], cols[1][row], cols[2][row], cols[3][row] = areas
+                area_key[row] = area_ids.setdefault(areas, len(area_ids))
     codes, names = pd.factorize(method)
     counts = np.bincount(codes, minlength=len(names))
     return Placed(
@@ -116,6 +118,7 @@ def place(index, published_lsoa: np.ndarray | None, lon: np.ndarray, lat: np.nda
         outside=int(n - inside.sum()),
         without_location=int(n - has_point.sum()),
         methods={str(k): int(v) for k, v in sorted(zip(names, counts, strict=True))},
+        area_key=area_key,
     )
 
 
@@ -138,9 +141,10 @@ def insert_rows(cursor, table: str, columns: dict[str, Sequence]) -> None:
     n = len(next(iter(columns.values()), ()))
     if not n:
         return
-    grid = np.empty((n, len(names)), dtype=object)
-    for j, values in enumerate(columns.values()):
-        grid[:, j] = values
+    if connection.vendor == "sqlite":
+        _insert_sqlite(cursor, table, columns, n)
+        return
+    grid = _grid(columns, n)
     if connection.vendor == "postgresql":
         connection.validate_no_broken_transaction()
         with (
@@ -150,15 +154,34 @@ def insert_rows(cursor, table: str, columns: dict[str, Sequence]) -> None:
             for row in grid.tolist():
                 copy.write_row(row)
         return
-    if connection.vendor != "sqlite":
-        marks = ", ".join(["%s"] * len(names))
-        cursor.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", grid.tolist())
-        return
+    marks = ", ".join(["%s"] * len(names))
+    cursor.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", grid.tolist())
+
+
+def _grid(columns: dict[str, Sequence], n: int) -> np.ndarray:
+    grid = np.empty((n, len(columns)), dtype=object)
+    for j, values in enumerate(columns.values()):
+        grid[:, j] = values
+    return grid
+
+
+def _insert_sqlite(cursor, table: str, columns: dict[str, Sequence], n: int) -> None:
+    """Multi-row INSERTs, with the columns that hold one value throughout written as literals.
+
+    Binding each value costs about as much as SQLite's own work on it, and a police.uk file has
+    several columns that never vary (its run and month, "Reported by", "Falls within", the empty
+    "Context"), so those are written once into the statement instead of once per row.
+    """
+    constants = {name: literal for name, values in columns.items() if (literal := _constant_literal(values))}
+    if len(constants) == len(columns):  # every row alike: bind one column so rows stay countable
+        constants.pop(next(iter(columns)))
+    bound = {name: values for name, values in columns.items() if name not in constants}
+    grid = _grid(bound, n)
     # Many rows per INSERT: SQLite's per-statement work (and the driver's per-call work) is then
     # paid once per ROWS_PER_INSERT rows; about a quarter faster than one row per statement.
-    per = max(1, min(ROWS_PER_INSERT, _max_parameters() // len(names)))
-    one = "(" + ", ".join(["?"] * len(names)) + ")"
-    head = f"INSERT INTO {table} ({', '.join(names)}) VALUES "
+    per = max(1, min(ROWS_PER_INSERT, _max_parameters() // len(bound)))
+    one = "(" + ", ".join(["?"] * len(bound) + list(constants.values())) + ")"
+    head = f"INSERT INTO {table} ({', '.join([*bound, *constants])}) VALUES "
     whole = n - n % per
     batches = []
     if whole:
@@ -172,6 +195,26 @@ def insert_rows(cursor, table: str, columns: dict[str, Sequence]) -> None:
     with connection.wrap_database_errors:
         for rows, params in batches:
             sqlite3.Cursor.executemany(raw, head + ", ".join([one] * rows), params)
+
+
+def _constant_literal(values: Sequence) -> str | None:
+    """An SQLite literal for the one value ``values`` holds throughout; None if it varies or is
+    not an int or text (floats, NULLs and booleans are always bound)."""
+    first = values[0]
+    if type(first) is int:
+        literal = str(first)
+    elif type(first) is str and "\x00" not in first:
+        literal = "'" + first.replace("'", "''") + "'"
+    else:
+        return None
+    if values[-1] != first or values[len(values) // 2] != first:
+        return None  # most columns that vary show it here, without a pass over every row
+    # Elementwise == in C (ints here are ids and counts, never mixed with booleans).
+    if isinstance(values, np.ndarray):
+        same = values.dtype == object and bool((values == first).all())
+    else:
+        same = list(values).count(first) == len(values)
+    return literal if same else None
 
 
 def _max_parameters() -> int:
@@ -254,8 +297,9 @@ def count_groups(crime_type: Sequence[str], placed: Placed) -> dict[str, np.ndar
     """Columns crime_type, lsoa_code, ward_code, town_code, lad_code and count: one row per
     distinct combination of the five, in order of first appearance.
 
-    Each column is factorized to integer codes and the codes combined into one key, so the
-    grouping is integer work in numpy rather than a pandas groupby over five text columns.
+    The crime type is factorized to integer codes and combined with the placement's area key
+    into one key, so the grouping is integer work in numpy rather than a pandas groupby over
+    five text columns.
     """
     columns = {
         "crime_type": np.asarray(crime_type, dtype=object),
@@ -264,15 +308,23 @@ def count_groups(crime_type: Sequence[str], placed: Placed) -> dict[str, np.ndar
         "town_code": placed.town,
         "lad_code": placed.lad,
     }
-    key = None
-    for values in columns.values():
-        codes, uniques = pd.factorize(values, use_na_sentinel=False)
-        key = codes if key is None else pd.factorize(key * len(uniques) + codes)[0]
-    if key is None or not len(key):
+    if not len(placed.method):
         return {name: np.array([], dtype=object) for name in [*columns, "count"]}
+    area_key = placed.area_key if placed.area_key is not None else _area_key(placed)
+    types, names = pd.factorize(columns["crime_type"], use_na_sentinel=False)
+    key = pd.factorize(area_key * len(names) + types)[0]
     # Codes number the groups 0, 1, … in order of first row, so np.unique keeps that order.
     first, counts = np.unique(key, return_index=True, return_counts=True)[1:]
     return {**{name: values[first] for name, values in columns.items()}, "count": counts.astype(object)}
+
+
+def _area_key(placed: Placed) -> np.ndarray:
+    """An area key from the four code columns, for a Placed made without one."""
+    key = np.zeros(len(placed.method), dtype=np.int64)
+    for values in (placed.lsoa, placed.ward, placed.town, placed.lad):
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        key = pd.factorize(key * len(uniques) + codes)[0]
+    return key
 
 
 def fill_monthly_counts(

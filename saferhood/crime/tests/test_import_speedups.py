@@ -150,3 +150,82 @@ def test_rows_per_insert_stores_every_row_once(db, area_index, monkeypatch, per_
     stored = list(CrimeRecord.objects.order_by("pk").values_list("crime_id", "location", "crime_type"))
     assert stored == list(frame[["Crime ID", "Location", "Crime type"]].itertuples(index=False, name=None))
     assert sum(MonthlyCount.objects.values_list("count", flat=True)) == len(frame) == 6324
+
+
+def test_constant_columns_stored_as_read_quotes_and_all(db, area_index, tmp_path):
+    """Columns that hold one value throughout are written into the INSERT as literals: a value
+    with apostrophes, and a file where every column is constant (one row), come back as read."""
+    frame = pd.read_csv(STAFFS_01, dtype=str, keep_default_na=False)
+    frame["Location"] = "On or near O'Brien's Way; DROP TABLE x --"
+    frame["Last outcome category"] = "Investigation complete; no suspect identified"
+    many = tmp_path / "2022-01-staffordshire-street.csv"
+    frame.to_csv(many, index=False)
+    one = tmp_path / "2022-02-staffordshire-street.csv"
+    frame.head(1).assign(Month="2022-02").to_csv(one, index=False)
+
+    summary = import_police([many, one], progress=False, area_index=area_index)
+
+    stored = pd.DataFrame(
+        CrimeRecord.objects.order_by("pk").values_list(
+            "month",
+            "crime_id",
+            "reported_by",
+            "falls_within",
+            "location",
+            "crime_type",
+            "last_outcome",
+            "context",
+        ),
+        columns=[
+            "Month",
+            "Crime ID",
+            "Reported by",
+            "Falls within",
+            "Location",
+            "Crime type",
+            "Last outcome category",
+            "Context",
+        ],
+    )
+    expected = pd.concat([frame, frame.head(1).assign(Month="2022-02")], ignore_index=True)[stored.columns]
+    pd.testing.assert_frame_equal(stored, expected)
+    assert [r.rows_stored for r in summary.runs] == [6324, 1]
+    assert list(MonthlyCount.objects.filter(month="2022-02").values_list("count", flat=True)) == [1]
+
+
+def _tagged(item):
+    """A read for ReadAhead: the item and the process that read it (module level, so it pickles)."""
+    import os
+
+    if item == "bad":
+        raise ImportFileError("bad.csv", "expected a month, found 'x'", line=3, column="Month")
+    return item, os.getpid()
+
+
+def test_read_ahead_reads_in_a_worker_and_keeps_order():
+    import os
+
+    from saferhood.crime.importers.read_ahead import ReadAhead
+
+    with ReadAhead(list(range(7)), _tagged) as reads:
+        got = list(reads)
+    assert [item for item, _ in got] == list(range(7))
+    assert [result[0] for _, result in got] == list(range(7))
+    assert {pid for _, (_, pid) in got} != {os.getpid()}  # read elsewhere: the point of it
+    with ReadAhead([5], _tagged) as reads:  # one item: read in place, nothing to overlap
+        assert list(reads) == [(5, (5, os.getpid()))]
+
+
+def test_read_ahead_error_comes_at_its_turn_with_line_and_column():
+    from saferhood.crime.importers.read_ahead import ReadAhead
+
+    handled = []
+    with pytest.raises(ImportFileError) as caught, ReadAhead([1, 2, "bad", 4], _tagged) as reads:
+        for item, _ in reads:
+            handled.append(item)
+    assert handled == [1, 2]
+    assert (caught.value.path, caught.value.line, caught.value.column) == ("bad.csv", 3, "Month")
+    assert (
+        str(caught.value)
+        == "bad.csv:3: column 'Month': expected a month, found 'x'. Nothing from this file was stored."
+    )
