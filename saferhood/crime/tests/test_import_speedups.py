@@ -229,3 +229,23 @@ def test_read_ahead_error_comes_at_its_turn_with_line_and_column():
         str(caught.value)
         == "bad.csv:3: column 'Month': expected a month, found 'x'. Nothing from this file was stored."
     )
+
+
+def test_import_leaves_no_cycles_for_the_paused_collector(db, area_index):
+    """The import pauses the cycle collector; that is only harmless if it leaves no garbage
+    cycles behind (otherwise a long import would hold every file's rows until it ended)."""
+    import gc
+
+    gc.collect()
+    was = gc.isenabled()
+    summary = import_police([STAFFS_01, STAFFS_02, BTP_01], progress=False, area_index=area_index)
+    assert gc.isenabled() == was  # restored
+    gc.disable()
+    try:
+        import_police([STAFFS_01, STAFFS_02, BTP_01], progress=False, area_index=area_index)
+        found = gc.collect()
+    finally:
+        if was:
+            gc.enable()
+    assert summary.rows_stored > 15_000
+    assert found < 1_000  # a frame's rows in a cycle would be tens of thousands of objects
