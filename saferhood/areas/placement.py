@@ -79,6 +79,13 @@ class AreaIndex:
         """Placement of one published LSOA code; None if it is not an LSOA of the geography."""
         return self.by_lsoas([code])[0]
 
+    def by_ward(self, code: str) -> Placement | None:
+        """Placement of a ward code (lsoa_code ''); None if it is not a ward of the geography."""
+        pk = self._ids.get(code)
+        if pk is None or self._by_id[pk][1] != AreaLevel.WARD:
+            return None
+        return self._above(pk, "")
+
     def _ward_tree(self) -> tuple[list[str], shapely.STRtree]:
         if self._wards is None:
             wards = list(
@@ -109,11 +116,11 @@ class AreaIndex:
         point_idx, ward_idx = tree.query(points, predicate="intersects")
         # query results are sorted by point; keep the first (lowest-index) ward per point.
         order = numpy.lexsort((ward_idx, point_idx))
-        placements: dict[int, Placement] = {}
+        placements: dict[int, Placement | None] = {}
         for p, w in zip(point_idx[order], ward_idx[order], strict=True):
             if out[p] is None:
                 if w not in placements:
-                    placements[w] = self._above(self._ids.get(ward_codes[w]), "")
+                    placements[w] = self.by_ward(ward_codes[w])
                 out[p] = placements[w]
         return out
 

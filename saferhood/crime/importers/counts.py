@@ -23,6 +23,7 @@ import io
 import statistics
 import sys
 from collections import defaultdict
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from saferhood.areas.models import Area, AreaLevel
 from saferhood.core.errors import ImportFileError
 from saferhood.core.months import is_month
 from saferhood.crime.importers.api_json import LEGACY_SLUGS
@@ -144,29 +144,17 @@ class AreaLookup:
 
             index = AreaIndex.load()
         self.index = index
-        self._wards: dict[str, tuple[str, str, str, str]] | None = None
 
-    def _ward_table(self) -> dict[str, tuple[str, str, str, str]]:
-        if self._wards is None:
-            self._wards = {}
-            rows = Area.objects.filter(level=AreaLevel.WARD).values_list(
-                "code", "parent__code", "parent__level", "parent__parent__code", "parent__parent__level"
-            )
-            for code, p_code, p_level, pp_code, pp_level in rows:
-                town = p_code if p_level == AreaLevel.TOWN else ""
-                lad = p_code if p_level == AreaLevel.LAD else pp_code if pp_level == AreaLevel.LAD else ""
-                self._wards[code] = ("", code, town, lad or "")
-        return self._wards
-
-    def place(self, code: str) -> tuple[str, tuple[str, str, str, str]] | None:
-        """('lsoa' | 'ward', (lsoa, ward, town, lad)), or None for a code not in the geography."""
-        p = self.index.by_lsoa(code)
-        if p is not None:
-            return "lsoa", (p.lsoa_code, p.ward_code, p.town_code, p.lad_code)
-        ward = self._ward_table().get(code)
-        if ward is not None:
-            return "ward", ward
-        return None
+    def place_all(self, codes: Sequence[str]) -> list[tuple[str, tuple[str, str, str, str]] | None]:
+        """For each code ('lsoa' | 'ward', (lsoa, ward, town, lad)), or None for a code not in
+        the geography. The LSOAs among them are fetched in a few queries, not one each."""
+        out: list[tuple[str, tuple[str, str, str, str]] | None] = []
+        for code, p in zip(codes, self.index.by_lsoas(codes), strict=True):
+            level = "lsoa"
+            if p is None:
+                level, p = "ward", self.index.by_ward(code)
+            out.append(None if p is None else (level, (p.lsoa_code, p.ward_code, p.town_code, p.lad_code)))
+        return out
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -266,8 +254,7 @@ def read_count_file(path: Path, spec: CountSpec, lookup: AreaLookup) -> ParsedCo
     # Areas: LSOA or ward codes in the geography.
     codes = values(spec.area_code)
     uniques, inverse = np.unique(codes.astype(str), return_inverse=True)
-    lookup.index.by_lsoas(uniques)  # fetches the file's LSOAs in a few queries, not one each
-    placed = [lookup.place(c) for c in uniques]
+    placed = lookup.place_all(list(uniques))
     missing = [i for i, p in enumerate(placed) if p is None]
     if missing:
         row = int(row_of[_first(np.isin(inverse, missing))])
