@@ -164,6 +164,11 @@ if not DEV:
 SAFERHOOD_PARTNERSHIP_NAME = os.environ.get("SAFERHOOD_PARTNERSHIP_NAME", "Safer Sandwell Partnership")
 SAFERHOOD_PARTNERSHIP_LADS = os.environ.get("SAFERHOOD_PARTNERSHIP_LADS", "E08000028").split(",")
 SAFERHOOD_DEMO_DIR = Path(os.environ.get("SAFERHOOD_DEMO_DIR", BASE_DIR / "demo"))
+# A re-import that would replace a force-month (or count source-month, or API area-month) with
+# fewer than this share of the rows it holds is refused unless confirmed (--replace-with-fewer).
+SAFERHOOD_IMPORT_MIN_REPLACEMENT_SHARE = float(
+    os.environ.get("SAFERHOOD_IMPORT_MIN_REPLACEMENT_SHARE", "0.5")
+)
 
 # Sign-in lock-out: this many failures in a row lock the username for the period; an address
 # that fails this many times across usernames is locked too (slows password spraying).

@@ -38,8 +38,8 @@ from saferhood.core.errors import ImportFileError
 from saferhood.core.months import is_month
 from saferhood.crime.importers.api_json import LEGACY_SLUGS
 from saferhood.crime.importers.count_specs import DEFAULT_SPEC, CountSpec
-from saferhood.crime.importers.csv_files import _check_field_counts, _Checker, _decode
-from saferhood.crime.importers.store import previous_rows
+from saferhood.crime.importers.csv_files import _check_field_counts, _Checker, _decode, check_raw_bytes
+from saferhood.crime.importers.store import check_replacement, previous_rows
 from saferhood.crime.importers.summary import PoliceImportSummary, RunSummary
 from saferhood.crime.models import (
     ALL_CRIME_TYPE_NAMES,
@@ -192,6 +192,7 @@ def read_count_file(path: Path, spec: CountSpec, lookup: AreaLookup) -> ParsedCo
     for name in spec.columns:
         if name not in header:
             check.fail(f"expected a column {name!r}, found columns {header}", line=1, column=name)
+    check_raw_bytes(display, data, header)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, engine="c")
     except pd.errors.ParserError as exc:
@@ -394,16 +395,26 @@ def refresh_count_coverage(source: str) -> list[tuple[str, str]]:
 
 
 def _store_month(
-    source: str, month: str, frame: pd.DataFrame, file_name: str, checksum: str, incomplete: set
+    source: str,
+    month: str,
+    frame: pd.DataFrame,
+    file_name: str,
+    checksum: str,
+    incomplete: set,
+    allow_fewer: bool,
 ) -> tuple[int, int]:
     """Replace the source-month with these rows in one transaction; (run id, rows replaced)."""
     table = MonthlyCount._meta.db_table
     with transaction.atomic():
-        old = list(
+        held = list(
             ImportRun.objects.current()
             .for_force_month(KIND, source, month)
             .select_for_update()
-            .values_list("pk", flat=True)
+            .values_list("pk", "rows_stored")
+        )
+        old = [pk for pk, _ in held]
+        check_replacement(
+            file_name, KIND.value, source, month, len(frame), sum(n for _, n in held), allow_fewer=allow_fewer
         )
         replaced = 0
         with connection.cursor() as cursor:
@@ -448,12 +459,15 @@ def import_counts(
     dry_run: bool = False,
     progress: bool = True,
     area_index=None,
+    replace_with_fewer: bool = False,
 ) -> CountImportSummary:
     """Import count CSVs (files or folders) under the data-set name ``source``.
 
     Every file is checked before anything is stored; the first problem raises
     :class:`ImportFileError` (with ``exc.summary``) and nothing is stored. Then each month is
-    stored as one run of ``source`` in its own transaction, replacing an earlier import of it.
+    stored as one run of ``source``, replacing an earlier import of it, all in one transaction:
+    a month that would replace far more rows than it brings is refused (unless
+    ``replace_with_fewer``) and then no month is stored.
     """
     source = (source or "").strip()
     if not source or len(source) > SOURCE_MAX_LENGTH:
@@ -500,54 +514,69 @@ def import_counts(
             incomplete = incomplete_months(merged)
 
             task = bar.add_task("Storing months", total=len(by_month)) if bar else None
-            for month in sorted(by_month):
-                groups = by_month[month]
-                frame = pd.concat([g for _, g in groups], ignore_index=True)
-                names = [p.display for p, _ in groups]
-                digests = sorted({p.checksum for p, _ in groups})
-                checksum = (
-                    digests[0] if len(digests) == 1 else hashlib.sha256("".join(digests).encode()).hexdigest()
-                )
-                file_name = (
-                    names[0]
-                    if len(names) == 1
-                    else f"{len(names)} files: " + ", ".join(Path(n).name for n in names)
-                )
-                run_id = None
-                if dry_run:
-                    replaced = previous_rows(KIND, source, month)
-                else:
-                    run_id, replaced = _store_month(source, month, frame, file_name, checksum, incomplete)
-                outside = frame[~frame["inside"]]
-                summary.runs.append(
-                    CountRunSummary(
-                        kind=KIND.value,
-                        force=source,
-                        month=month,
-                        file_name=file_name,
-                        rows_read=len(frame),
-                        rows_stored=len(frame),
-                        rows_replaced=replaced,
-                        rows_without_location=0,
-                        rows_outside_partnership=len(outside),
-                        rows_duplicate=0,
-                        methods=frame["level"].value_counts().to_dict(),
-                        run_id=run_id,
-                        counted=int(frame["count"].sum()),
-                        incomplete=sorted(lad for lad, m in incomplete if m == month),
+            with transaction.atomic():  # every month or none (a refused month undoes the others)
+                for month in sorted(by_month):
+                    groups = by_month[month]
+                    frame = pd.concat([g for _, g in groups], ignore_index=True)
+                    names = [p.display for p, _ in groups]
+                    digests = sorted({p.checksum for p, _ in groups})
+                    checksum = (
+                        digests[0]
+                        if len(digests) == 1
+                        else hashlib.sha256("".join(digests).encode()).hexdigest()
                     )
+                    file_name = (
+                        names[0]
+                        if len(names) == 1
+                        else f"{len(names)} files: " + ", ".join(Path(n).name for n in names)
+                    )
+                    run_id = None
+                    if dry_run:
+                        replaced = previous_rows(KIND, source, month)
+                        check_replacement(
+                            file_name,
+                            KIND.value,
+                            source,
+                            month,
+                            len(frame),
+                            replaced,
+                            allow_fewer=replace_with_fewer,
+                        )
+                    else:
+                        run_id, replaced = _store_month(
+                            source, month, frame, file_name, checksum, incomplete, replace_with_fewer
+                        )
+                    outside = frame[~frame["inside"]]
+                    summary.runs.append(
+                        CountRunSummary(
+                            kind=KIND.value,
+                            force=source,
+                            month=month,
+                            file_name=file_name,
+                            rows_read=len(frame),
+                            rows_stored=len(frame),
+                            rows_replaced=replaced,
+                            rows_without_location=0,
+                            rows_outside_partnership=len(outside),
+                            rows_duplicate=0,
+                            methods=frame["level"].value_counts().to_dict(),
+                            run_id=run_id,
+                            counted=int(frame["count"].sum()),
+                            incomplete=sorted(lad for lad, m in incomplete if m == month),
+                        )
+                    )
+                    if bar:
+                        bar.advance(task)
+                summary.rows_filtered = sum(p.filtered for p in parsed)
+                summary.areas_outside = len(
+                    set().union(*(set(p.frame.loc[~p.frame["inside"], "area"]) for p in parsed))
                 )
-                if bar:
-                    bar.advance(task)
-            summary.rows_filtered = sum(p.filtered for p in parsed)
-            summary.areas_outside = len(
-                set().union(*(set(p.frame.loc[~p.frame["inside"], "area"]) for p in parsed))
-            )
-            if not dry_run and by_month:
-                summary.incomplete = refresh_count_coverage(source)
-            else:
-                summary.incomplete = sorted(incomplete, key=lambda lm: (lm[1], lm[0]))
+                if not dry_run and by_month:
+                    summary.incomplete = refresh_count_coverage(source)
+                else:
+                    summary.incomplete = sorted(incomplete, key=lambda lm: (lm[1], lm[0]))
     except ImportFileError as exc:
+        summary.runs = [r for r in summary.runs if dry_run]  # rolled back
         summary.error = str(exc)
         exc.summary = summary
         raise

@@ -109,12 +109,15 @@ class _Checker:
         reader = csv.reader(io.StringIO(self.text))
         seen = -1  # the header is row -1
         start = 1
-        for record in reader:
-            if record:
-                if seen == row:
-                    return start
-                seen += 1
-            start = reader.line_num + 1
+        try:
+            for record in reader:
+                if record:
+                    if seen == row:
+                        return start
+                    seen += 1
+                start = reader.line_num + 1
+        except csv.Error:
+            pass  # pandas read the file whole, so this cannot happen before the row; if it does, say where
         return start
 
     def fail(
@@ -142,6 +145,47 @@ def _decode(display: str, data: bytes, header: list[str]) -> str:
             line=line,
             column=column,
         ) from exc
+
+
+def _column_at(data: bytes, pos: int, header: list[str]) -> str | None:
+    line_start = data.rfind(b"\n", 0, pos) + 1
+    field = data.count(b",", line_start, pos)
+    return header[field] if line_start and field < len(header) else None
+
+
+def check_raw_bytes(display: str, data: bytes, header: list[str]) -> None:
+    """Refuse bytes no police.uk or count CSV holds, and a file cut short, before parsing.
+
+    - NUL bytes: a binary or UTF-16 file (PostgreSQL cannot store them in text either);
+    - a lone carriage return (CR-only line ends): the parsers and our line numbers would disagree;
+    - no line end after the last line: police.uk ends every line, the last one included, so a file
+      without one was cut, possibly inside its last value ("Local reso…"), which no check of the
+      value itself could notice.
+    """
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise ImportFileError(
+            display,
+            "expected text, found a NUL byte (0x00): is this a binary or UTF-16 file? Save it as UTF-8 CSV",
+            line=data.count(b"\n", 0, nul) + 1,
+            column=_column_at(data, nul, header),
+        )
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        lone = re.search(rb"\r(?!\n)", data).start()
+        raise ImportFileError(
+            display,
+            "expected lines ending in LF or CR LF, found a carriage return (CR) alone: "
+            "save the file with Unix or Windows line ends",
+            line=data.count(b"\n", 0, lone) + 1,
+        )
+    if data and not data.endswith(b"\n"):
+        raise ImportFileError(
+            display,
+            "expected a line end after the last line, found none: the file looks cut short, perhaps "
+            "inside its last value (if the file is complete, add a line end at its end)",
+            line=data.count(b"\n") + 1,
+            column=_column_at(data, len(data), header),
+        )
 
 
 def _check_header(check: _Checker, kind: str, found: list[str]) -> None:
@@ -172,13 +216,16 @@ def _check_field_counts(check: _Checker, ncols: int, nrows: int) -> None:
     text = check.text
     if '"' not in text and text.count(",") == (nrows + 1) * (ncols - 1):
         return  # fast path: no quoting, every line has exactly ncols - 1 commas
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), strict=True)
     start = 1
-    for record in reader:
-        if record and len(record) != ncols:
-            problem = "the line looks cut short" if len(record) < ncols else "too many fields"
-            check.fail(f"expected {ncols} fields, found {len(record)} ({problem})", line=start)
-        start = reader.line_num + 1
+    try:
+        for record in reader:
+            if record and len(record) != ncols:
+                problem = "the line looks cut short" if len(record) < ncols else "too many fields"
+                check.fail(f"expected {ncols} fields, found {len(record)} ({problem})", line=start)
+            start = reader.line_num + 1
+    except csv.Error as exc:  # an unbalanced or stray quote, a field too long
+        check.fail(f"expected CSV fields with balanced quotes, found an error: {exc}", line=start)
 
 
 def _first(mask: np.ndarray) -> int:
@@ -291,8 +338,12 @@ def read_csv(source: CsvSource) -> ParsedCsv:
     data = source.file.read()
     header = HEADERS[kind]
     text = _decode(display, data, header)
+    check_raw_bytes(display, data, header)
     check = _Checker(display, text)
-    first = next(csv.reader(io.StringIO(text)), [])
+    try:
+        first = next(csv.reader(io.StringIO(text), strict=True), [])
+    except csv.Error as exc:
+        check.fail(f"expected the {kind} header line, found a CSV error: {exc}", line=1)
     if not any(cell.strip() for cell in first):
         check.fail(f"expected the {kind} header line, found an empty line", line=1, column=header[0])
     _check_header(check, kind, first)
@@ -309,6 +360,8 @@ def read_csv(source: CsvSource) -> ParsedCsv:
         _check_field_counts(check, len(header), -1)
         check.fail(f"expected CSV text, found a line pandas cannot read ({str(exc).strip()})")
     frame.columns = header  # the header matched up to stray spaces
+    if frame.empty:  # would replace a force-month with nothing
+        check.fail(f"expected at least one row of data after the header, found none ({kind} file)", line=2)
     _check_field_counts(check, len(header), len(frame))
     _check_lengths(check, frame)
     lon, lat = _coordinates(check, frame)

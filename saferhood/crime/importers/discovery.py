@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,17 @@ from saferhood.core.errors import ImportFileError
 from saferhood.core.months import MonthError, parse_month
 from saferhood.crime.models import RecordKind
 
+# What reading a damaged archive raises: bad CRC or header (BadZipFile), encrypted member
+# (RuntimeError), unknown compression (NotImplementedError), cut data (EOFError, zlib.error).
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    RuntimeError,
+    NotImplementedError,
+    EOFError,
+    OSError,
+    ValueError,
+    zlib.error,
+)
 CSV_NAME_RE = re.compile(r"^(\d{4}-\d{2})-(.+)-(street|outcomes|stop-and-search)\.csv$", re.IGNORECASE)
 
 
@@ -42,6 +54,11 @@ class Discovered:
     csv: list[CsvSource]
     json: list[SourceFile]
     skipped: list[str]
+    path: str = ""  # the path given, for a batch
+
+    @property
+    def files(self) -> int:
+        return len(self.csv) + len(self.json)
 
 
 def _disk(path: Path) -> SourceFile:
@@ -56,8 +73,13 @@ class _ZipMember:
     member: str
 
     def __call__(self) -> bytes:
-        with zipfile.ZipFile(self.zpath) as zf:
-            return zf.read(self.member)
+        try:
+            with zipfile.ZipFile(self.zpath) as zf:
+                return zf.read(self.member)
+        except ZIP_ERRORS as exc:  # a bad CRC, an encrypted or cut member, an unknown compression
+            raise ImportFileError(
+                f"{self.zpath}!{self.member}", f"expected a readable zip member, found an error: {exc}"
+            ) from exc
 
 
 def _member(zpath: Path, member: str) -> SourceFile:
@@ -104,8 +126,8 @@ def _add_zip(found: Discovered, zpath: Path) -> None:
     try:
         with zipfile.ZipFile(zpath) as zf:
             members = sorted(n for n in zf.namelist() if not n.endswith("/"))
-    except zipfile.BadZipFile as exc:
-        raise ImportFileError(str(zpath), f"expected a zip archive, found {exc}") from exc
+    except ZIP_ERRORS as exc:
+        raise ImportFileError(str(zpath), f"expected a zip archive, found an error: {exc}") from exc
     for member in members:
         _add(found, _member(zpath, member), explicit=False)
 
@@ -113,19 +135,35 @@ def _add_zip(found: Discovered, zpath: Path) -> None:
 def discover(paths: list[Path]) -> Discovered:
     """Every importable file under ``paths``, in a stable order (folders sorted, recursively)."""
     found = Discovered(csv=[], json=[], skipped=[])
-    for path in paths:
-        path = Path(path)
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.suffix.lower() == ".zip":
-                    _add_zip(found, child)
-                else:
-                    _add(found, _disk(child), explicit=False)
-        elif path.is_file():
-            if path.suffix.lower() == ".zip":
-                _add_zip(found, path)
-            else:
-                _add(found, _disk(path), explicit=True)
-        else:
-            raise ImportFileError(str(path), "expected a file, folder or zip, found nothing at this path")
+    for batch in discover_batches(paths):
+        found.csv += batch.csv
+        found.json += batch.json
+        found.skipped += batch.skipped
     return found
+
+
+def discover_batches(paths: list[Path]) -> list[Discovered]:
+    """One :class:`Discovered` per path given (a file, a folder or a zip): each is imported whole or
+    not at all. Every path is looked at before anything is read."""
+    batches = []
+    for path in paths:
+        found = Discovered(csv=[], json=[], skipped=[], path=str(path))
+        _discover_path(found, Path(path))
+        batches.append(found)
+    return batches
+
+
+def _discover_path(found: Discovered, path: Path) -> None:
+    if path.is_dir():
+        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            if child.suffix.lower() == ".zip":
+                _add_zip(found, child)
+            else:
+                _add(found, _disk(child), explicit=False)
+    elif path.is_file():
+        if path.suffix.lower() == ".zip":
+            _add_zip(found, path)
+        else:
+            _add(found, _disk(path), explicit=True)
+    else:
+        raise ImportFileError(str(path), "expected a file, folder or zip, found nothing at this path")

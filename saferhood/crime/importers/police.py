@@ -1,8 +1,9 @@
 """``import_police``: the police.uk importer the ``import police`` command runs.
 
-Each force-month-kind file is read and fully checked, then stored in its own transaction
-(replacing any earlier import of the same force-month). The first bad file stops the command:
-files before it stay imported, and the error says so.
+Each force-month-kind file (or API JSON area-month) is read and fully checked, then stored,
+replacing any earlier import of the same force-month (area-month). Each path given is one batch
+in one transaction: a file, a folder or an archive zip is imported whole or not at all. The first
+bad file stops the command: the paths before its own stay imported, and the error says so.
 
 Reading is pure (no database), so the next file is read in a worker process while this one is
 stored (``read_ahead``).
@@ -16,18 +17,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-from django.db import connection
+from django.db import connection, transaction
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from saferhood.core.errors import ImportFileError
-from saferhood.crime.importers.api_json import ApiMonth, read_json_files
+from saferhood.crime.importers.api_json import ApiMonth, read_json_file
 from saferhood.crime.importers.checkpoints import BackgroundCheckpoints
 from saferhood.crime.importers.csv_files import BOOLEAN_COLUMNS, ParsedCsv, read_csv
-from saferhood.crime.importers.discovery import discover
+from saferhood.crime.importers.discovery import Discovered, SourceFile, discover_batches
 from saferhood.crime.importers.read_ahead import ReadAhead
-from saferhood.crime.importers.store import Placed, nullable_floats, place, previous_rows, store_run
+from saferhood.crime.importers.store import (
+    Placed,
+    check_replacement,
+    nullable_floats,
+    place,
+    previous_rows,
+    store_run,
+)
 from saferhood.crime.importers.summary import PoliceImportSummary, RunSummary
-from saferhood.crime.models import RecordKind
+from saferhood.crime.models import CrimeRecord, ImportRun, RecordKind
+
+# API runs imported before runs were per area (one run per month for every file, force "api"):
+# any area's file of that month replaces such a run (the fewer-rows check guards it).
+LEGACY_API_FORCES = ("api",)
 
 
 @contextmanager
@@ -48,17 +60,27 @@ def no_cycle_collection() -> Iterator[None]:
 
 
 def import_police(
-    paths: list[Path], *, dry_run: bool = False, progress: bool = True, area_index=None
+    paths: list[Path],
+    *,
+    dry_run: bool = False,
+    progress: bool = True,
+    area_index=None,
+    replace_with_fewer: bool = False,
 ) -> PoliceImportSummary:
     """Import police.uk street/outcomes/stop-and-search CSVs, archive zips, folders and API JSON.
 
-    ``area_index`` (an :class:`saferhood.areas.placement.AreaIndex`) is built once here when not given.
-    Raises :class:`ImportFileError` at the first malformed file; the error carries the summary
-    of what was imported before it as ``exc.summary``.
+    Each path given is one batch, stored in one transaction: a file, a folder or a zip is
+    imported whole or not at all. The first bad file stops the command: the paths before its
+    own stay imported. ``area_index`` (an :class:`saferhood.areas.placement.AreaIndex`) is built
+    once here when not given. ``replace_with_fewer`` lets a file replace a force-month holding
+    far more rows than it brings (see ``store.check_replacement``).
+
+    Raises :class:`ImportFileError` at the first malformed file (or refused replacement); the
+    error carries the summary of what was imported before it as ``exc.summary``.
     """
     summary = PoliceImportSummary(dry_run=dry_run)
-    found = discover(list(paths))
-    summary.skipped = found.skipped
+    batches = discover_batches(list(paths))
+    summary.skipped = [name for batch in batches for name in batch.skipped]
     show = progress and sys.stdout.isatty()
     bar = (
         Progress(
@@ -71,12 +93,15 @@ def import_police(
         if show
         else None
     )
+    kept = 0  # runs of the batches committed so far
+    batch: Discovered | None = None
     try:
         # Foreign keys are not checked row by row (SQLite): every row stored refers to the run
         # created in the same transaction, so the check could never fail. As loaddata does.
-        # The reader is forked first, before the progress bar and the checkpoints start threads.
+        # The reader is forked first, before the progress bar and the checkpoints start threads;
+        # it reads ahead across batches, in order.
         with (
-            ReadAhead(found.csv, read_csv) as reads,
+            ReadAhead([s for batch in batches for s in batch.csv], read_csv) as reads,
             bar or nullcontext(),
             no_cycle_collection(),
             connection.constraint_checks_disabled(),
@@ -86,36 +111,72 @@ def import_police(
                 from saferhood.areas.placement import AreaIndex
 
                 area_index = AreaIndex.load()
-            for source, parsed in reads:
-                task = bar.add_task(source.file.name, total=parsed.rows) if bar else None
-                summary.files_read += 1
-                summary.runs.append(_store_csv(parsed, area_index, dry_run))
+            read = iter(reads)
+            api_seen: dict[str, set[int]] = {}  # month → API ids stored by this command
+            for batch in batches:
+                with transaction.atomic():
+                    for _ in batch.csv:
+                        source, parsed = next(read)
+                        task = bar.add_task(source.file.name, total=parsed.rows) if bar else None
+                        summary.files_read += 1
+                        summary.runs.append(_store_csv(parsed, area_index, dry_run, replace_with_fewer))
+                        if bar:
+                            bar.update(task, completed=parsed.rows)
+                    if batch.json:
+                        task = bar.add_task(f"{len(batch.json)} API JSON files", total=None) if bar else None
+                        api_months = _read_api_batch(batch.json)
+                        summary.files_read += len(batch.json)
+                        in_batch: dict[str, int] = {}  # month → rows of all the batch's areas
+                        for api_month in api_months:
+                            in_batch[api_month.month] = in_batch.get(api_month.month, 0) + api_month.rows
+                        for api_month in api_months:
+                            summary.runs.append(
+                                _store_api(
+                                    api_month, area_index, dry_run, replace_with_fewer, api_seen, in_batch
+                                )
+                            )
+                        if bar:
+                            bar.update(task, total=1, completed=1)
+                kept = len(summary.runs)
                 checkpoints.after_commit()
-                if bar:
-                    bar.update(task, completed=parsed.rows)
-            if found.json:
-                task = bar.add_task(f"{len(found.json)} API JSON files", total=None) if bar else None
-                months = read_json_files(found.json)
-                summary.files_read += len(found.json)
-                for api_month in months:
-                    summary.runs.append(_store_api(api_month, area_index, dry_run))
-                    checkpoints.after_commit()
-                if bar:
-                    bar.update(task, total=1, completed=1)
     except ImportFileError as exc:
-        done = [r for r in summary.runs]
-        if done:
-            kept = "kept" if not dry_run else "checked (dry run)"
-            exc.detail += f"; the {len(done)} file(s)/run(s) before it were imported and {kept}"
-            exc.args = (
-                str(exc.args[0]).replace(
-                    ". Nothing from this file", f"; {len(done)} earlier run(s) {kept}. Nothing from this file"
-                ),
-            )
+        del summary.runs[kept:]  # rolled back with their batch
+        _explain(exc, batch, kept, dry_run)
         summary.error = str(exc)
         exc.summary = summary
         raise
     return summary
+
+
+def _explain(exc: ImportFileError, batch: Discovered | None, kept: int, dry_run: bool) -> None:
+    """Say in the error what else was not stored (the file's batch) and what stays (earlier paths)."""
+    note = ""
+    if batch is not None and batch.files > 1:
+        note = f" nor from the other {batch.files - 1} file(s) of {batch.path}"
+    if kept:
+        state = "imported and kept" if not dry_run else "checked (dry run)"
+        note += f"; the {kept} run(s) of the path(s) before it were {state}"
+    if note:
+        exc.args = (
+            str(exc.args[0]).replace("Nothing from this file was stored.", f"Nothing from this file{note}."),
+        )
+
+
+def _read_api_batch(sources: list[SourceFile]) -> list[ApiMonth]:
+    """Every JSON file of a batch, all checked before any is stored; one area-month per file."""
+    months: list[ApiMonth] = []
+    units: dict[tuple[str, str], str] = {}
+    for source in sources:
+        for api_month in read_json_file(source):
+            other = units.setdefault((api_month.area, api_month.month), source.display)
+            if other != source.display:
+                raise ImportFileError(
+                    source.display,
+                    f"expected one file per area and month, found a second file for area "
+                    f"{api_month.area} {api_month.month} (the first is {other}); import them separately",
+                )
+            months.append(api_month)
+    return months
 
 
 def _run_summary(
@@ -128,9 +189,14 @@ def _run_summary(
     placed: Placed,
     dry_run: bool,
     store,
+    allow_fewer: bool,
+    also_replace: tuple[str, ...] = (),
+    rows_brought: int | None = None,
 ) -> RunSummary:
     if dry_run:
-        run_id, replaced = None, previous_rows(kind, force, month)
+        run_id, replaced = None, previous_rows(kind, force, month, also=also_replace)
+        brought = len(placed.method) if rows_brought is None else rows_brought
+        check_replacement(file_name, kind, force, month, brought, replaced, allow_fewer=allow_fewer)
     else:
         run = store()
         run_id, replaced = run.pk, run.rows_replaced
@@ -195,7 +261,7 @@ def _csv_columns(parsed: ParsedCsv) -> dict:
     }
 
 
-def _store_csv(parsed: ParsedCsv, index, dry_run: bool) -> RunSummary:
+def _store_csv(parsed: ParsedCsv, index, dry_run: bool, allow_fewer: bool) -> RunSummary:
     src = parsed.source
     lsoa = None if src.kind == RecordKind.STOP_AND_SEARCH else parsed.frame["LSOA code"].to_numpy()
     placed = place(index, lsoa, parsed.lon, parsed.lat)
@@ -211,14 +277,41 @@ def _store_csv(parsed: ParsedCsv, index, dry_run: bool) -> RunSummary:
             duplicates=0,
             placed=placed,
             columns=_csv_columns(parsed),
+            allow_fewer=allow_fewer,
         )
 
     return _run_summary(
-        src.kind, src.force, src.month, src.file.display, parsed.rows, 0, placed, dry_run, store
+        src.kind, src.force, src.month, src.file.display, parsed.rows, 0, placed, dry_run, store, allow_fewer
     )
 
 
-def _store_api(month: ApiMonth, index, dry_run: bool) -> RunSummary:
+def _held_api_ids(month: ApiMonth) -> set[int]:
+    """API ids of the month already stored under other areas (which this area-month keeps out)."""
+    runs = ImportRun.objects.current().filter(kind=RecordKind.API, month=month.month)
+    others = runs.exclude(force__in=[month.area, *LEGACY_API_FORCES])
+    return set(CrimeRecord.objects.filter(run__in=others, month=month.month).values_list("api_id", flat=True))
+
+
+def _store_api(
+    month: ApiMonth,
+    index,
+    dry_run: bool,
+    allow_fewer: bool,
+    seen: dict[str, set[int]],
+    in_batch: dict[str, int],
+) -> RunSummary:
+    """One file's month as the run of its area-month; crimes another area holds are left out.
+
+    A legacy whole-month run is replaced by the batch's first area of that month; the batch's
+    areas together must then bring enough rows (``in_batch``) to pass the fewer-rows check.
+    """
+    legacy = ImportRun.objects.current().filter(
+        kind=RecordKind.API, month=month.month, force__in=LEGACY_API_FORCES
+    )
+    brought = in_batch[month.month] if legacy.exists() else None
+    taken = seen.setdefault(month.month, set())
+    month.drop(taken | _held_api_ids(month))
+    taken.update(month.api_id)
     lon, lat = month.coordinates()
     placed = place(index, None, lon, lat)
     n = month.rows
@@ -226,7 +319,7 @@ def _store_api(month: ApiMonth, index, dry_run: bool) -> RunSummary:
     def store():
         return store_run(
             kind=RecordKind.API,
-            force="api",
+            force=month.area,
             month=month.month,
             file_name=month.file_name,
             checksum=month.checksum,
@@ -247,11 +340,14 @@ def _store_api(month: ApiMonth, index, dry_run: bool) -> RunSummary:
                 "last_outcome": month.last_outcome,
                 "context": month.context,
             },
+            allow_fewer=allow_fewer,
+            also_replace=LEGACY_API_FORCES,
+            rows_brought=brought,
         )
 
     return _run_summary(
         RecordKind.API,
-        "api",
+        month.area,
         month.month,
         month.file_name,
         month.rows_read,
@@ -259,4 +355,7 @@ def _store_api(month: ApiMonth, index, dry_run: bool) -> RunSummary:
         placed,
         dry_run,
         store,
+        allow_fewer,
+        LEGACY_API_FORCES,
+        brought,
     )

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import connection, transaction
 
+from saferhood.core.errors import ImportFileError
 from saferhood.crime.models import (
     CrimeRecord,
     ImportRun,
@@ -225,10 +227,44 @@ def _max_parameters() -> int:
     return connection.features.max_query_params or 999
 
 
-def previous_rows(kind: str, force: str, month: str) -> int:
-    """Rows a new import of this force-month would replace."""
-    runs = ImportRun.objects.current().for_force_month(kind, force, month)
-    return sum(runs.values_list("rows_stored", flat=True))
+class ReplaceWithFewerError(ImportFileError):
+    """A re-import that would replace many more rows than it brings, refused until confirmed.
+
+    Carries the counts so a caller (the command's ``--replace-with-fewer``, a future upload
+    page's confirmation) can show them and ask.
+    """
+
+    def __init__(
+        self, path: str, *, kind: str, force: str, month: str, rows_new: int, rows_held: int, share: float
+    ) -> None:
+        self.kind, self.force, self.month = kind, force, month
+        self.rows_new, self.rows_held = rows_new, rows_held
+        super().__init__(
+            path,
+            f"expected at least {share:.0%} of the {rows_held:,} rows held for {kind} {force} {month}, "
+            f"found {rows_new:,}: importing this would replace {rows_held:,} rows with {rows_new:,} "
+            "(a cut or partial file?). If it is the whole month, import it again with --replace-with-fewer",
+        )
+
+
+def check_replacement(
+    path: str, kind: str, force: str, month: str, rows_new: int, rows_held: int, *, allow_fewer: bool
+) -> None:
+    """Refuse to replace ``rows_held`` rows with far fewer unless ``allow_fewer`` (see settings)."""
+    share = settings.SAFERHOOD_IMPORT_MIN_REPLACEMENT_SHARE
+    if rows_held and rows_new < share * rows_held and not allow_fewer:
+        raise ReplaceWithFewerError(
+            path, kind=kind, force=force, month=month, rows_new=rows_new, rows_held=rows_held, share=share
+        )
+
+
+def _held_runs(kind: str, forces: Sequence[str], month: str):
+    return ImportRun.objects.current().filter(kind=kind, force__in=list(forces), month=month)
+
+
+def previous_rows(kind: str, force: str, month: str, *, also: Sequence[str] = ()) -> int:
+    """Rows a new import of this force-month would replace (``also``: other force values it replaces)."""
+    return sum(_held_runs(kind, [force, *also], month).values_list("rows_stored", flat=True))
 
 
 def store_run(
@@ -242,16 +278,28 @@ def store_run(
     duplicates: int,
     placed: Placed,
     columns: dict[str, Sequence],
+    allow_fewer: bool = False,
+    also_replace: Sequence[str] = (),
+    rows_brought: int | None = None,
 ) -> ImportRun:
-    """Replace this kind+force+month with the given rows, atomically. ``columns`` maps db column → values."""
+    """Replace this kind+force+month with the given rows, atomically. ``columns`` maps db column → values.
+
+    Runs of the month under the ``also_replace`` force values are replaced too (legacy API runs).
+    Raises :class:`ReplaceWithFewerError` (nothing changed) when the rows held are many more than
+    the rows brought (``rows_brought``, default the rows given), unless ``allow_fewer``.
+    """
     model = RECORD_MODELS[kind]
     table = model._meta.db_table
     with transaction.atomic():
-        old = list(
-            ImportRun.objects.current()
-            .for_force_month(kind, force, month)
+        held = list(
+            _held_runs(kind, [force, *also_replace], month)
             .select_for_update()
-            .values_list("pk", flat=True)
+            .values_list("pk", "rows_stored")
+        )
+        old = [pk for pk, _ in held]
+        brought = len(placed.method) if rows_brought is None else rows_brought
+        check_replacement(
+            file_name, kind, force, month, brought, sum(n for _, n in held), allow_fewer=allow_fewer
         )
         replaced = 0
         with connection.cursor() as cursor:

@@ -50,7 +50,7 @@ CORRUPTIONS = {
     "latitude-text": (set_field(ORIGINAL, 20, "Latitude", b"52.6o"), 20, "Latitude"),
     "latitude-range": (set_field(ORIGINAL, 21, "Latitude", b"72.1"), 21, "Latitude"),
     "longitude-missing": (set_field(ORIGINAL, 22, "Longitude", b""), 22, "Longitude"),
-    "truncated": (truncate(ORIGINAL), LAST_LINE, None),
+    "truncated": (truncate(ORIGINAL), LAST_LINE, "Reported by"),  # no line end: the file was cut
     "latin-1": (set_field(ORIGINAL, 30, "Location", "On or near Caf\xe9".encode("latin-1")), 30, "Location"),
     "empty": (b"", 1, None),
     "crime-type": (set_field(ORIGINAL, 40, "Crime type", b"Jaywalking"), 40, "Crime type"),
@@ -84,25 +84,43 @@ def test_bad_file_refused_and_previous_data_kept(db, area_index, tmp_path, name)
     assert snapshot() == before == (6324, 6324, before[2])
 
 
-def test_header_only_file_is_zero_rows(db, area_index, tmp_path):
+def test_header_only_file_refused(db, area_index, tmp_path):
+    """A header-only file would replace a force-month with nothing: it is refused at line 2."""
+    import_police([STAFFS_01], progress=False, area_index=area_index)
     path = tmp_path / STAFFS_01.name
     path.write_bytes(ORIGINAL.split(b"\n")[0] + b"\n")
-    summary = import_police([path], progress=False, area_index=area_index)
-    assert summary.rows_stored == 0 and ImportRun.objects.get().rows_stored == 0
+    with pytest.raises(ImportFileError) as caught:
+        import_police([path], progress=False, area_index=area_index)
+    assert caught.value.line == 2 and "found none" in str(caught.value)
+    assert snapshot()[:2] == (6324, 6324)
 
 
-def test_files_before_a_bad_one_stay_imported(db, area_index, tmp_path):
+def test_paths_before_a_bad_one_stay_imported(db, area_index, tmp_path):
     good = tmp_path / "2022-01" / BTP_01.name
     good.parent.mkdir()
     good.write_bytes(BTP_01.read_bytes())
     bad = tmp_path / "2022-01" / STAFFS_01.name
     bad.write_bytes(CORRUPTIONS["crime-type"][0])
 
-    with pytest.raises(ImportFileError, match="1 earlier run") as caught:
-        import_police([tmp_path], progress=False, area_index=area_index)
+    with pytest.raises(ImportFileError, match="1 run") as caught:
+        import_police([good, bad], progress=False, area_index=area_index)
 
     assert caught.value.summary.rows_stored == CrimeRecord.objects.count() == 3993
     assert list(ImportRun.objects.values_list("force", flat=True)) == ["btp"]
+
+
+def test_folder_is_imported_whole_or_not_at_all(db, area_index, tmp_path):
+    """The BTP file sorts before the bad Staffordshire one, yet nothing of the folder is kept."""
+    folder = tmp_path / "2022-01"
+    folder.mkdir()
+    (folder / BTP_01.name).write_bytes(BTP_01.read_bytes())
+    (folder / STAFFS_01.name).write_bytes(CORRUPTIONS["crime-type"][0])
+
+    with pytest.raises(ImportFileError, match=r"nor from the other 1 file\(s\) of") as caught:
+        import_police([folder], progress=False, area_index=area_index)
+
+    assert caught.value.summary.runs == []
+    assert CrimeRecord.objects.count() == ImportRun.objects.count() == 0
 
 
 def test_bad_month_in_file_name(db, area_index, tmp_path):

@@ -119,10 +119,13 @@ def test_stop_and_search_bad_date(db, area_index, tmp_path):
 def test_api_json_folder(db, area_index):
     summary = import_police([API], progress=False, area_index=area_index)
 
-    assert len(summary.runs) == 1
-    run = ImportRun.objects.get()
-    assert (run.kind, run.force, run.month) == ("api", "api", "2018-06")
-    assert (run.rows_read, run.rows_stored, run.rows_duplicate) == (2904, 2834, 70)
+    # One run per ward file (its area-month), the ward code taken from the file name.
+    assert len(summary.runs) == 24
+    runs = ImportRun.objects.filter(kind="api", month="2018-06")
+    assert sorted(runs.values_list("force", flat=True)) == [f"E0500{n}" for n in range(1260, 1284)]
+    assert runs.get(force="E05001260").rows_read == 114  # SOURCE.md, Abbey
+    totals = [sum(runs.values_list(f, flat=True)) for f in ("rows_read", "rows_stored", "rows_duplicate")]
+    assert totals == [2904, 2834, 70]
     assert CrimeRecord.objects.values("api_id").distinct().count() == 2834
     by_type = dict(MonthlyCount.objects.values_list("crime_type").annotate(n=Sum("count")))
     expected = {  # SOURCE.md borough totals
@@ -147,3 +150,17 @@ def test_api_json_folder(db, area_index):
     again = import_police([API], progress=False, area_index=area_index)
     assert again.rows_replaced == 2834 and CrimeRecord.objects.count() == 2834
     assert dict(MonthlyCount.objects.values_list("crime_type").annotate(n=Sum("count"))) == by_type
+
+
+def test_one_api_ward_file_replaces_only_its_own_ward(db, area_index):
+    """Re-importing one ward's file replaces that ward-month, not the month of every ward."""
+    import_police([API], progress=False, area_index=area_index)
+    before = dict(MonthlyCount.objects.values_list("crime_type").annotate(n=Sum("count")))
+    abbey = API / "output_month_2017_01_area_E05001260_0.json"
+
+    summary = import_police([abbey], progress=False, area_index=area_index)
+
+    run = summary.runs[0]
+    assert (run.force, run.rows_read, run.rows_replaced) == ("E05001260", 114, run.rows_stored)
+    assert CrimeRecord.objects.count() == 2834 and ImportRun.objects.filter(kind="api").count() == 24
+    assert dict(MonthlyCount.objects.values_list("crime_type").annotate(n=Sum("count"))) == before

@@ -1,7 +1,9 @@
 """``saferhood import geography|police|counts PATH…``: load ONS geography, police.uk data or counts.
 
-Each importer is atomic per file (or force-month): a malformed file stops the command with a
-message naming file, line and column, a non-zero exit status, and nothing from it stored.
+Each importer is atomic per path given (police: a file, folder or zip) or per command (counts): a
+malformed file stops the command with a message naming file, line and column, a non-zero exit
+status, and nothing from it stored. A re-import that would replace far more rows than it brings
+is refused unless ``--replace-with-fewer`` confirms it.
 """
 
 from __future__ import annotations
@@ -29,12 +31,22 @@ class Command(BaseCommand):
         police.add_argument("paths", nargs="+", type=Path)
         police.add_argument("--dry-run", action="store_true", help="read and check everything, store nothing")
         police.add_argument("--no-progress", action="store_true")
+        police.add_argument(
+            "--replace-with-fewer",
+            action="store_true",
+            help="let a file replace a force-month holding far more rows than it brings (a smaller revision)",
+        )
         counts = sub.add_parser("counts", help="count CSVs (area × month × crime type) or folders of them")
         counts.add_argument("paths", nargs="+", type=Path)
         counts.add_argument("--source", required=True, help="name of the data set, e.g. 'force extract 2025'")
         counts.add_argument("--spec", type=Path, help="JSON mapping the file's columns (see README)")
         counts.add_argument("--dry-run", action="store_true", help="read and check everything, store nothing")
         counts.add_argument("--no-progress", action="store_true")
+        counts.add_argument(
+            "--replace-with-fewer",
+            action="store_true",
+            help="let a file replace a source-month holding far more rows than it brings",
+        )
 
     def handle(self, *args, **options) -> None:
         try:
@@ -56,6 +68,7 @@ class Command(BaseCommand):
                         spec=spec,
                         dry_run=options["dry_run"],
                         progress=not options["no_progress"],
+                        replace_with_fewer=options["replace_with_fewer"],
                     )
                 except ValueError as exc:  # a bad --source name
                     raise CommandError(str(exc)) from exc
@@ -63,7 +76,10 @@ class Command(BaseCommand):
                 from saferhood.crime.importers import import_police
 
                 summary = import_police(
-                    options["paths"], dry_run=options["dry_run"], progress=not options["no_progress"]
+                    options["paths"],
+                    dry_run=options["dry_run"],
+                    progress=not options["no_progress"],
+                    replace_with_fewer=options["replace_with_fewer"],
                 )
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
