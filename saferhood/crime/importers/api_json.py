@@ -165,6 +165,15 @@ def read_json_file(source: SourceFile) -> list[ApiMonth]:
     """Every record of one file, checked, per month (sorted), deduplicated on ``id`` within the file."""
     data = source.read()
     records = _parse(source, data)
+    try:
+        return _read_records(source, data, records)
+    except ImportFileError as exc:
+        if exc.line is None and b"\n" not in data.strip():  # the API's output is one line
+            raise ImportFileError(exc.path, exc.detail, line=1, column=exc.column) from exc
+        raise
+
+
+def _read_records(source: SourceFile, data: bytes, records: list) -> list[ApiMonth]:
     checksum = hashlib.sha256(data).hexdigest()
     area = area_key(source.name)
     months: dict[str, ApiMonth] = {}

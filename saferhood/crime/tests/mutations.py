@@ -49,7 +49,10 @@ def bases() -> dict[str, bytes]:
     api = POLICE / "police-uk-api-sandwell-wards-2018-06"
     jsons = {
         name: (api / name).read_bytes()
-        for name in ("output_month_2017_01_area_E05001271_0.json", "output_month_2017_01_area_E05001275_0.json")
+        for name in (
+            "output_month_2017_01_area_E05001271_0.json",
+            "output_month_2017_01_area_E05001275_0.json",
+        )
     }
     archive = _zip(
         {
@@ -226,7 +229,9 @@ def quotes(rng: random.Random, b: dict[str, bytes]) -> list[Mutation]:
         rows, eol = _rows(data)
         r = rng.randrange(1, len(rows))
         j = rng.randrange(len(rows[r]))
-        what = ["stray", "open-field", "quoted", "newline-inside", "last-line-open", "doubled", "close-only"][i % 7]
+        what = ["stray", "open-field", "quoted", "newline-inside", "last-line-open", "doubled", "close-only"][
+            i % 7
+        ]
         if what == "stray":
             pos = rng.randrange(len(data))
             out.append((f"{name} stray quote @{pos}", name, data[:pos] + b'"' + data[pos:]))
@@ -271,7 +276,16 @@ def rows(rng: random.Random, b: dict[str, bytes]) -> list[Mutation]:
         name, data = _pick_csv(rng, b)
         lines, eol = _rows(data)
         r = rng.randrange(1, len(lines))
-        what = ["duplicate", "delete", "swap", "blank", "extra-field", "short", "other-month", "many-deleted"][i % 8]
+        what = [
+            "duplicate",
+            "delete",
+            "swap",
+            "blank",
+            "extra-field",
+            "short",
+            "other-month",
+            "many-deleted",
+        ][i % 8]
         if what == "duplicate":
             lines.insert(r, list(lines[r]))
         elif what == "delete":
@@ -434,7 +448,10 @@ def zips(rng: random.Random, b: dict[str, bytes]) -> list[Mutation]:
         elif what == 7:
             new, label = _zip({names[0]: members[names[0]]}), "one member only"
         elif what == 8:
-            new, label = _zip({**members, "2022-02/2022-02-warwickshire-street.csv": b""}), "empty extra member"
+            new, label = (
+                _zip({**members, "2022-02/2022-02-warwickshire-street.csv": b""}),
+                "empty extra member",
+            )
         elif what == 9:
             new, label = _zip({}), "no members"
         else:

@@ -155,10 +155,10 @@ def test_api_json_failures_are_named(db, area_index, tmp_path):
     huge_id = [dict(records[0], id=2**70)]
     cases = {
         "deep.json": ("[" * 100_000 + "]" * 100_000, 1, None),
-        "huge.json": (json.dumps(huge_id), None, "id"),
+        "huge.json": (json.dumps(huge_id), 1, "id"),
         "empty.json": ("[]", 1, None),
-        "nul.json": (json.dumps([dict(records[0], context="a\x00b")]), None, "context"),
-        "slug.json": (json.dumps([dict(records[0], category=["burglary"])]), None, "category"),
+        "nul.json": (json.dumps([dict(records[0], context="a\x00b")]), 1, "context"),
+        "slug.json": (json.dumps([dict(records[0], category=["burglary"])]), 1, "category"),
     }
     for name, (text, line, column) in cases.items():
         path = tmp_path / name
