@@ -71,9 +71,9 @@ class ApiMonth:
     def coordinates(self) -> tuple[np.ndarray, np.ndarray]:
         return np.asarray(self.lon, dtype=float), np.asarray(self.lat, dtype=float)
 
-    def drop(self, ids: set[int]) -> None:
+    def drop(self, *held: set[int]) -> None:
         """Leave out the records whose id another area already holds (counted as duplicates)."""
-        keep = [i for i, api_id in enumerate(self.api_id) if api_id not in ids]
+        keep = [i for i, api_id in enumerate(self.api_id) if not any(api_id in ids for ids in held)]
         if len(keep) == self.rows:
             return
         self.duplicates += self.rows - len(keep)

@@ -112,7 +112,7 @@ def import_police(
 
                 area_index = AreaIndex.load()
             read = iter(reads)
-            api_seen: dict[str, set[int]] = {}  # month → API ids stored by this command
+            api_seen: dict[str, dict[str, set[int]]] = {}  # month → area → API ids this command stored
             for batch in batches:
                 with transaction.atomic():
                     for _ in batch.csv:
@@ -126,15 +126,9 @@ def import_police(
                         task = bar.add_task(f"{len(batch.json)} API JSON files", total=None) if bar else None
                         api_months = _read_api_batch(batch.json)
                         summary.files_read += len(batch.json)
-                        in_batch: dict[str, int] = {}  # month → rows of all the batch's areas
-                        for api_month in api_months:
-                            in_batch[api_month.month] = in_batch.get(api_month.month, 0) + api_month.rows
-                        for api_month in api_months:
-                            summary.runs.append(
-                                _store_api(
-                                    api_month, area_index, dry_run, replace_with_fewer, api_seen, in_batch
-                                )
-                            )
+                        summary.runs += _store_api_batch(
+                            api_months, area_index, dry_run, replace_with_fewer, api_seen
+                        )
                         if bar:
                             bar.update(task, total=1, completed=1)
                 kept = len(summary.runs)
@@ -285,33 +279,42 @@ def _store_csv(parsed: ParsedCsv, index, dry_run: bool, allow_fewer: bool) -> Ru
     )
 
 
-def _held_api_ids(month: ApiMonth) -> set[int]:
-    """API ids of the month already stored under other areas (which this area-month keeps out)."""
-    runs = ImportRun.objects.current().filter(kind=RecordKind.API, month=month.month)
-    others = runs.exclude(force__in=[month.area, *LEGACY_API_FORCES])
-    return set(CrimeRecord.objects.filter(run__in=others, month=month.month).values_list("api_id", flat=True))
+def _store_api_batch(
+    api_months: list[ApiMonth], index, dry_run: bool, allow_fewer: bool, seen: dict[str, dict[str, set[int]]]
+) -> list[RunSummary]:
+    """Store a batch's area-months, month by month, each crime once per month.
 
-
-def _store_api(
-    month: ApiMonth,
-    index,
-    dry_run: bool,
-    allow_fewer: bool,
-    seen: dict[str, set[int]],
-    in_batch: dict[str, int],
-) -> RunSummary:
-    """One file's month as the run of its area-month; crimes another area holds are left out.
-
-    A legacy whole-month run is replaced by the batch's first area of that month; the batch's
-    areas together must then bring enough rows (``in_batch``) to pass the fewer-rows check.
+    A crime (``id``) is kept by the first area that brought it: areas outside this batch that
+    hold it (in the database, or earlier in this command) keep it; within the batch, files in
+    order. The batch's own areas' earlier runs are being replaced, so their ids do not count.
+    A legacy whole-month run is replaced by the batch's first area of that month, so the
+    fewer-rows check then weighs all the batch's areas of that month together.
     """
-    legacy = ImportRun.objects.current().filter(
-        kind=RecordKind.API, month=month.month, force__in=LEGACY_API_FORCES
-    )
-    brought = in_batch[month.month] if legacy.exists() else None
-    taken = seen.setdefault(month.month, set())
-    month.drop(taken | _held_api_ids(month))
-    taken.update(month.api_id)
+    by_month: dict[str, list[ApiMonth]] = {}
+    for api_month in api_months:
+        by_month.setdefault(api_month.month, []).append(api_month)
+    runs = []
+    for month, units in by_month.items():
+        areas = {u.area for u in units}
+        current = ImportRun.objects.current().filter(kind=RecordKind.API, month=month)
+        others = current.exclude(force__in=[*areas, *LEGACY_API_FORCES])
+        held = set(CrimeRecord.objects.filter(run__in=others, month=month).values_list("api_id", flat=True))
+        earlier = seen.setdefault(month, {})
+        for area, ids in earlier.items():
+            if area not in areas:
+                held |= ids
+        brought = sum(u.rows for u in units) if current.filter(force__in=LEGACY_API_FORCES).exists() else None
+        taken: set[int] = set()  # by this batch's areas stored so far
+        for unit in units:
+            unit.drop(held, taken)
+            taken.update(unit.api_id)
+            earlier[unit.area] = set(unit.api_id)
+            runs.append(_store_api(unit, index, dry_run, allow_fewer, brought if unit is units[0] else None))
+    return runs
+
+
+def _store_api(month: ApiMonth, index, dry_run: bool, allow_fewer: bool, brought: int | None) -> RunSummary:
+    """One file's month (crimes held elsewhere already dropped) as the run of its area-month."""
     lon, lat = month.coordinates()
     placed = place(index, None, lon, lat)
     n = month.rows

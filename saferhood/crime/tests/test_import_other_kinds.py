@@ -164,3 +164,21 @@ def test_one_api_ward_file_replaces_only_its_own_ward(db, area_index):
     assert (run.force, run.rows_read, run.rows_replaced) == ("E05001260", 114, run.rows_stored)
     assert CrimeRecord.objects.count() == 2834 and ImportRun.objects.filter(kind="api").count() == 24
     assert dict(MonthlyCount.objects.values_list("crime_type").annotate(n=Sum("count"))) == before
+
+
+def test_a_crime_in_two_wards_stays_once_whichever_ward_is_reimported(db, area_index):
+    """Neighbouring polygons share 70 crimes: re-importing either ward keeps each crime once."""
+    import_police([API], progress=False, area_index=area_index)
+    by_type = dict(MonthlyCount.objects.values_list("crime_type").annotate(n=Sum("count")))
+    for ward in ("E05001283", "E05001260", "E05001283"):
+        import_police(
+            [API / f"output_month_2017_01_area_{ward}_0.json"], progress=False, area_index=area_index
+        )
+        assert CrimeRecord.objects.count() == CrimeRecord.objects.values("api_id").distinct().count() == 2834
+    assert dict(MonthlyCount.objects.values_list("crime_type").annotate(n=Sum("count"))) == by_type
+
+
+def test_dry_run_of_api_folder_reports_what_would_be_stored(db, area_index):
+    summary = import_police([API], dry_run=True, progress=False, area_index=area_index)
+    assert (summary.rows_read, summary.rows_stored, summary.rows_duplicate) == (2904, 2834, 70)
+    assert CrimeRecord.objects.count() == 0
