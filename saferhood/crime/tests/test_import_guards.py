@@ -191,5 +191,18 @@ def test_counts_refuse_to_replace_a_month_with_far_fewer_rows(db, area_index, tm
     with pytest.raises(ReplaceWithFewerError, match=rf"counts extract 2023-05.*{before:,} rows with 10"):
         import_counts([cut], source="extract", progress=False, area_index=area_index)
     assert MonthlyCount.objects.count() == before
-    import_counts([cut], source="extract", progress=False, area_index=area_index, replace_with_fewer=True)
+    with pytest.raises(CommandError, match="--replace-with-fewer"):
+        call_command(
+            "import", "counts", str(cut), "--source", "extract", "--no-progress", stdout=io.StringIO()
+        )
+    call_command(
+        "import",
+        "counts",
+        str(cut),
+        "--source",
+        "extract",
+        "--no-progress",
+        "--replace-with-fewer",
+        stdout=io.StringIO(),
+    )
     assert MonthlyCount.objects.count() == 10
