@@ -14,8 +14,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.security import django_auth
 
+from saferhood.accounts.guards import PartnerAuth
 from saferhood.accounts.models import Agency
 from saferhood.analytics.cctv import TEST_NAME
 from saferhood.areas.models import Area
@@ -24,7 +24,7 @@ from saferhood.cctv.models import Camera, Deployment, DeploymentRequest
 from saferhood.crime.models import ALL_CRIME_TYPE_NAMES, CRIME_TYPES
 from saferhood.crime.profiles import find_area
 
-router = Router(tags=["cctv"], auth=django_auth)
+router = Router(tags=["cctv"], auth=PartnerAuth("cctv"))
 
 
 class CameraOut(Schema):

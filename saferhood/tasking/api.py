@@ -14,16 +14,16 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.security import django_auth
 
+from saferhood.accounts.guards import PartnerAuth
 from saferhood.accounts.models import Agency
-from saferhood.accounts.scoping import scoped_search
 from saferhood.areas.models import Area
 from saferhood.tasking import services
+from saferhood.tasking.closed import closed_cases_shown
 from saferhood.tasking.models import Action, ClosedCase, Meeting, MeetingKind, Problem, Theme
 from saferhood.tasking.pack import build_pack
 
-router = Router(tags=["tasking"], auth=django_auth)
+router = Router(tags=["tasking"], auth=PartnerAuth("tasking"))
 
 
 class MeetingOut(Schema):
@@ -232,8 +232,8 @@ def escalate(request: HttpRequest, problem_id: int, body: EscalationIn) -> Probl
 @router.get(
     "/tasking/meetings/{meeting_id}/closed-cases",
     response=list[ClosedCaseOut],
-    summary="The closed part's cases (its members only)",
+    summary="The closed part's cases (its members only; 404 for anyone else)",
 )
 def closed_cases(request: HttpRequest, meeting_id: int) -> list[ClosedCase]:
     meeting = get_object_or_404(Meeting, pk=meeting_id)
-    return list(scoped_search(request, ClosedCase, {"meeting": meeting.pk}).filter(meeting=meeting))
+    return closed_cases_shown(request, meeting)  # 404 and a denied row unless you attend that part
