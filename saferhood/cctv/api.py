@@ -1,8 +1,8 @@
 """The CCTV API: cameras, pending requests ranked on the evidence, deployments with their evaluation.
 
-Signed-in users only (places, not people: no agency scoping). Every ranking echoes the
-parameters it used; a bad parameter is a 422 that names it. Creating a request needs the
-CHANGE action (403 otherwise, audited).
+Partner agencies' users only (``guards.PartnerAuth``; places, not people: no record scoping).
+Every ranking echoes the parameters it used; a bad parameter is a 422 that names it. Every write
+needs the CHANGE action (403 otherwise, audited, before the body is read).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Tasking API: meetings, their agenda and pack, problems, actions, escalation, the closed part.
 
-Signed-in users only; writes go through ``services`` (permissions and audit), closed-part cases
-through the access scoping (404 and a ``denied`` audit event unless you attend that part).
+Partner agencies' users only (``guards.PartnerAuth``: 401 signed out, 403 with no agency, 403 for a
+write without CHANGE); writes go through ``services`` (permissions and audit), closed-part cases
+through ``closed`` (404 and a ``denied`` audit event unless you attend that part).
 """
 
 from __future__ import annotations

@@ -155,11 +155,13 @@ def test_retired_agency_officer_reads_but_every_write_is_refused(client: Client,
     for url in page_urls(world):
         response = client.post(url, {"do": "commentary", "commentary": "retired"})
         assert response.status_code == 403 and 'data-testid="refusal"' in response.content.decode(), url
+        assert "Old Youth Team is retired from the partnership" in response.content.decode()
     writes = [(m, p) for m, p in api_operations(world) if m != "GET"]
     assert len(writes) == 9  # every POST in the tasking and CCTV API
     for method, path in writes:
         response = client.generic(method, path, "{}", content_type="application/json")
         assert response.status_code == 403, path  # refused before the body is even read
+        assert "retired" in response.json()["detail"]
     assert everything(world) == before
 
 
