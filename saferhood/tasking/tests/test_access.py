@@ -263,3 +263,20 @@ def test_closed_cases_api_answers_outsiders_404_and_audits_each_case_a_member_se
     assert sorted(viewed.values_list("object_id", flat=True)) == sorted(
         [str(world["case"].pk), str(second.pk)]
     )
+
+
+def test_a_retired_agencys_admins_keep_no_admin_power(client: Client, db) -> None:
+    """Roles held in a retired agency act as a viewer's: no audit trail, no people, no records."""
+    from saferhood.accounts.models import ConfidentialNote
+    from saferhood.accounts.roles import allowed_actions, is_agency_admin, is_system_admin
+    from saferhood.accounts.services import create_note
+
+    retired = Agency.objects.create(slug="old-youth-team", name="Old Youth Team", active=False)
+    admin = make_user("retired-admin", retired, "agency_admin", "system_admin")
+    create_note(by_user=admin, owner_agency=retired, subject_name="Sam Victim", text="x")
+    assert allowed_actions(admin) == {"view"}
+    assert not is_system_admin(admin) and not is_agency_admin(admin)
+    assert ConfidentialNote.objects.restrict(admin, "view").count() == 0
+    client.force_login(admin)
+    assert client.get("/audit/").status_code == 403 and client.get("/agency/people/").status_code == 403
+    assert client.get("/tasking/").status_code == 200  # the open part still reads
