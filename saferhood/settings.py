@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "saferhood.core.security.SecurityHeadersMiddleware",
+    "saferhood.core.cache_control.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "saferhood.urls"

@@ -62,8 +62,16 @@ def forget_membership(user: Any) -> None:
 
 
 def roles_of(user: Any) -> frozenset[str]:
+    """The roles a user acts with now: what their membership grants, while their agency is active.
+
+    A retired (inactive) agency is read-only: its people act as viewers whatever roles they held,
+    so no check built on these roles (``allowed_actions``, ``is_system_admin``, ``is_agency_admin``)
+    lets them change or export anything. A superuser is a system admin whatever their agency.
+    """
     membership = membership_of(user)
     roles = {r.code for r in membership.roles.all()} if membership else set()
+    if roles and membership is not None and not membership.agency.active:
+        roles = {RoleCode.VIEWER}
     if getattr(user, "is_superuser", False):
         roles.add(RoleCode.SYSTEM_ADMIN)
     return frozenset(roles)
@@ -78,7 +86,14 @@ def is_agency_admin(user: Any) -> bool:
 
 
 def allowed_actions(user: Any) -> frozenset[str]:
+    """What the user's roles allow (a retired agency's people: VIEW at most, see ``roles_of``)."""
     actions: set[str] = set()
     for role in roles_of(user):
         actions |= ROLE_ACTIONS.get(role, frozenset())
     return frozenset(actions)
+
+
+def is_partner(user: Any) -> bool:
+    """Whether the user may see partnership content (tasking, CCTV requests): an active user with a
+    role that views — a member of a partner agency, or a system admin. Signed in is not enough."""
+    return bool(getattr(user, "is_active", False)) and Action.VIEW in allowed_actions(user)

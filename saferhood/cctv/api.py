@@ -1,8 +1,8 @@
 """The CCTV API: cameras, pending requests ranked on the evidence, deployments with their evaluation.
 
-Signed-in users only (places, not people: no agency scoping). Every ranking echoes the
-parameters it used; a bad parameter is a 422 that names it. Creating a request needs the
-CHANGE action (403 otherwise, audited).
+Partner agencies' users only (``guards.PartnerAuth``; places, not people: no record scoping).
+Every ranking echoes the parameters it used; a bad parameter is a 422 that names it. Every write
+needs the CHANGE action (403 otherwise, audited, before the body is read).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.security import django_auth
 
+from saferhood.accounts.guards import PartnerAuth
 from saferhood.accounts.models import Agency
 from saferhood.analytics.cctv import TEST_NAME
 from saferhood.areas.models import Area
@@ -24,7 +24,7 @@ from saferhood.cctv.models import Camera, Deployment, DeploymentRequest
 from saferhood.crime.models import ALL_CRIME_TYPE_NAMES, CRIME_TYPES
 from saferhood.crime.profiles import find_area
 
-router = Router(tags=["cctv"], auth=django_auth)
+router = Router(tags=["cctv"], auth=PartnerAuth("cctv"))
 
 
 class CameraOut(Schema):

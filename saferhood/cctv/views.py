@@ -7,13 +7,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from saferhood.accounts.guards import partner_required
 from saferhood.accounts.roles import membership_of
 from saferhood.analytics.cctv import TEST_NAME
 from saferhood.areas.models import Area
@@ -83,7 +83,7 @@ def _index_context(
     }
 
 
-@login_required
+@partner_required("cctv")
 def index(request: HttpRequest) -> HttpResponse:
     area = _area(request)
     membership = membership_of(request.user)
@@ -97,7 +97,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "cctv/index.html", context, status=400 if context["param_errors"] else 200)
 
 
-@login_required
+@partner_required("cctv")
 @require_POST
 def create_request(request: HttpRequest) -> HttpResponse:
     """Add a request; a viewer is refused (403, audited) before anything is read or stored."""
@@ -131,7 +131,7 @@ def create_request(request: HttpRequest) -> HttpResponse:
     return render(request, "cctv/index.html", _index_context(request, area, form), status=400)
 
 
-@login_required
+@partner_required("cctv")
 def deployment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     deployment = get_object_or_404(Deployment.objects.select_related("camera", "request"), pk=pk)
     return _detail(request, deployment, EndForm())
@@ -169,7 +169,7 @@ def _detail(
     return render(request, "cctv/deployment.html", context, status=status)
 
 
-@login_required
+@partner_required("cctv")
 @require_POST
 def deploy(request: HttpRequest) -> HttpResponse:
     """Deploy an available camera for a request (403 for a user who may not change)."""
@@ -196,7 +196,7 @@ def deploy(request: HttpRequest) -> HttpResponse:
     return render(request, "cctv/index.html", _index_context(request, area, RequestForm(), form), status=400)
 
 
-@login_required
+@partner_required("cctv")
 @require_POST
 def end(request: HttpRequest, pk: int) -> HttpResponse:
     deployment = get_object_or_404(Deployment.objects.select_related("camera"), pk=pk)

@@ -1,7 +1,8 @@
 """Tasking API: meetings, their agenda and pack, problems, actions, escalation, the closed part.
 
-Signed-in users only; writes go through ``services`` (permissions and audit), closed-part cases
-through the access scoping (404 and a ``denied`` audit event unless you attend that part).
+Partner agencies' users only (``guards.PartnerAuth``: 401 signed out, 403 with no agency, 403 for a
+write without CHANGE); writes go through ``services`` (permissions and audit), closed-part cases
+through ``closed`` (404 and a ``denied`` audit event unless you attend that part).
 """
 
 from __future__ import annotations
@@ -14,16 +15,16 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.security import django_auth
 
+from saferhood.accounts.guards import PartnerAuth
 from saferhood.accounts.models import Agency
-from saferhood.accounts.scoping import scoped_search
 from saferhood.areas.models import Area
 from saferhood.tasking import services
+from saferhood.tasking.closed import closed_cases_shown
 from saferhood.tasking.models import Action, ClosedCase, Meeting, MeetingKind, Problem, Theme
 from saferhood.tasking.pack import build_pack
 
-router = Router(tags=["tasking"], auth=django_auth)
+router = Router(tags=["tasking"], auth=PartnerAuth("tasking"))
 
 
 class MeetingOut(Schema):
@@ -232,8 +233,8 @@ def escalate(request: HttpRequest, problem_id: int, body: EscalationIn) -> Probl
 @router.get(
     "/tasking/meetings/{meeting_id}/closed-cases",
     response=list[ClosedCaseOut],
-    summary="The closed part's cases (its members only)",
+    summary="The closed part's cases (its members only; 404 for anyone else)",
 )
 def closed_cases(request: HttpRequest, meeting_id: int) -> list[ClosedCase]:
     meeting = get_object_or_404(Meeting, pk=meeting_id)
-    return list(scoped_search(request, ClosedCase, {"meeting": meeting.pk}).filter(meeting=meeting))
+    return closed_cases_shown(request, meeting)  # 404 and a denied row unless you attend that part

@@ -59,7 +59,7 @@ def _cctv_due(meeting: Meeting) -> list[dict[str, Any]]:
     from saferhood.cctv.services import deployments_due_for_review
 
     return [
-        {"id": d.pk, "camera": str(d.camera), "place": d.place, "start": d.start.isoformat(),
+        {"id": d.pk, "camera": d.camera.asset_tag, "place": d.place_name, "start": d.start.isoformat(),
          "review_due": d.review_due.isoformat()}
         for d in deployments_due_for_review(meeting.area, meeting.date)
     ]  # fmt: skip

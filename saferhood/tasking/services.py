@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from saferhood.accounts.roles import Action as Permission
-from saferhood.accounts.roles import RoleCode, allowed_actions, is_system_admin, membership_of
+from saferhood.accounts.roles import RoleCode, allowed_actions, is_system_admin, membership_of, roles_of
 from saferhood.areas.models import Area, AreaLevel
 from saferhood.core import audit
 from saferhood.core.audit import changes_between, field_values
@@ -41,9 +41,7 @@ def may_change(user: Any) -> bool:
 
 def may_write_pack(user: Any) -> bool:
     """Analysts write the pack's commentary; so may whoever runs the meeting."""
-    membership = membership_of(user)
-    is_analyst = membership is not None and membership.roles.filter(code=RoleCode.ANALYST).exists()
-    return is_analyst or may_change(user)
+    return RoleCode.ANALYST in roles_of(user) or may_change(user)
 
 
 def _require(allowed: bool, what: str) -> None:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from saferhood.accounts.roles import is_system_admin
-from saferhood.accounts.scoping import scoped_search
+from saferhood.accounts.guards import partner_required
 from saferhood.core import audit
 from saferhood.core.forms import error_summary
 from saferhood.tasking import services
+from saferhood.tasking.closed import closed_cases_shown, require_closed_member
 from saferhood.tasking.forms import (
     ActionForm,
     ActionUpdateForm,
@@ -28,7 +27,7 @@ from saferhood.tasking.forms import (
     ProblemForm,
     StatusForm,
 )
-from saferhood.tasking.models import Action, ClosedCase, Meeting, MeetingKind, Problem
+from saferhood.tasking.models import Action, Meeting, MeetingKind, Problem
 from saferhood.tasking.pack import build_pack
 
 
@@ -38,7 +37,7 @@ def _validation_to_form(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
-@login_required
+@partner_required("tasking")
 def meetings(request: HttpRequest) -> HttpResponse:
     form = MeetingForm(request.POST or None)
     if request.method == "POST":
@@ -68,7 +67,7 @@ def _meeting(pk: int) -> Meeting:
     return get_object_or_404(Meeting.objects.select_related("area"), pk=pk)
 
 
-@login_required
+@partner_required("tasking")
 def meeting(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(pk)
     problem_form = ProblemForm(
@@ -125,7 +124,7 @@ def _render_meeting(request, meeting, problem_form, minute_form) -> HttpResponse
     return render(request, "tasking/meeting.html", context, status=400 if errors else 200)
 
 
-@login_required
+@partner_required("tasking")
 @require_POST
 def add_minute(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(pk)
@@ -140,7 +139,7 @@ def add_minute(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_meeting(request, meeting, ProblemForm(meeting=meeting, prefix="problem"), form)
 
 
-@login_required
+@partner_required("tasking", may_write=services.may_write_pack)
 def pack(request: HttpRequest, pk: int) -> HttpResponse:
     """The pack: as issued (frozen), or a live preview the analyst can comment on and issue."""
     meeting = _meeting(pk)
@@ -176,7 +175,7 @@ def pack(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tasking/pack.html", context, status=400 if errors else 200)
 
 
-@login_required
+@partner_required("tasking")
 def pack_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The pack as a PDF (WeasyPrint), from the issued snapshot when there is one."""
     from django.template.loader import render_to_string
@@ -195,7 +194,7 @@ def pack_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
+@partner_required("tasking")
 def problem(request: HttpRequest, pk: int) -> HttpResponse:
     problem = get_object_or_404(
         Problem.objects.select_related("raised_at", "lead_agency", "town", "area"), pk=pk
@@ -244,7 +243,7 @@ def _apply(request: HttpRequest, problem: Problem, which: str, data: dict[str, A
                                     request=request)  # fmt: skip
 
 
-@login_required
+@partner_required("tasking")
 @require_POST
 def update_action(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(Action, pk=pk)
@@ -257,7 +256,7 @@ def update_action(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("tasking-problem", args=[action.problem_id]) + f"#action-{action.pk}")
 
 
-@login_required
+@partner_required("tasking")
 def minutes(request: HttpRequest, pk: int) -> HttpResponse:
     """The open minutes: decisions and notes, problems raised, actions agreed, escalations."""
     meeting = _meeting(pk)
@@ -272,15 +271,11 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tasking/minutes.html", context)
 
 
-@login_required
+@partner_required("tasking")
 def closed_part(request: HttpRequest, pk: int) -> HttpResponse:
     """The closed part: its cases, through the access scoping (members only; every look audited)."""
     meeting = _meeting(pk)
-    if not meeting.closed_members.filter(pk=request.user.pk).exists() and not is_system_admin(request.user):
-        audit.record(
-            "denied", request=request, obj=meeting, detail={"wanted": "closed part", "path": request.path}
-        )
-        raise Http404("No such page")  # not revealing that the closed part exists
+    require_closed_member(request, meeting)  # 404, not revealing that the closed part exists
     form = ClosedCaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -289,9 +284,7 @@ def closed_part(request: HttpRequest, pk: int) -> HttpResponse:
             _validation_to_form(form, exc)
         else:
             return redirect("tasking-closed", pk=pk)
-    shown = list(scoped_search(request, ClosedCase, {"meeting": meeting.pk}).filter(meeting=meeting))
-    for case in shown:
-        audit.record("view", request=request, obj=case, detail={"path": request.path})
+    shown = closed_cases_shown(request, meeting)
     context = {"meeting": meeting, "cases": shown, "form": form, "errors": error_summary(form),
                "may_record": services.may_change(request.user)}  # fmt: skip
     return render(request, "tasking/closed.html", context, status=400 if form.errors else 200)
