@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import csv
+import operator
 from datetime import datetime, time
+from functools import reduce
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import BooleanField, CharField, ExpressionWrapper, Q, Value
+from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,9 +19,9 @@ from django.views.generic import DetailView
 
 from saferhood.accounts.forms import AuditSearchForm
 from saferhood.accounts.models import ConfidentialNote
-from saferhood.accounts.roles import is_agency_admin, is_system_admin, membership_of
+from saferhood.accounts.roles import Action, is_agency_admin, is_system_admin, membership_of
 from saferhood.accounts.scoping import ScopedObjectMixin, scoped_search
-from saferhood.core import audit
+from saferhood.core import audit, csv_safe
 from saferhood.core.models import AuditAction, AuditEvent
 
 
@@ -41,14 +44,34 @@ def note_search(request: HttpRequest) -> HttpResponse:
 # --- the audit trail ----------------------------------------------------------------------------
 
 
+def _hidden_from(user: Any) -> Q | None:
+    """Events about a personal-data record ``user`` may not view (the audit must not show more
+    than the record's own scoping would): the record's id and the event's detail are withheld."""
+    parts = []
+    for model in audit.personal_models():
+        visible = (
+            model.objects.restrict(user, Action.VIEW)
+            .annotate(pk_text=Cast("pk", output_field=CharField()))
+            .values("pk_text")
+        )
+        parts.append(Q(object_type=audit.object_label(model)) & ~Q(object_id__in=visible))
+    return (reduce(operator.or_, parts) & ~Q(object_id="")) if parts else None
+
+
 def _audit_scope(request: HttpRequest) -> Any:
-    """Events the user may search: all for a system admin, their agency's for an agency admin."""
+    """Events the user may search: all for a system admin, their agency's for an agency admin,
+    with ``redacted`` set on events about records the agency admin cannot view."""
     user = request.user
     if is_system_admin(user):
-        return AuditEvent.objects.all()
+        return AuditEvent.objects.annotate(redacted=Value(False, output_field=BooleanField()))
     if is_agency_admin(user):
         membership = membership_of(user)
-        return AuditEvent.objects.by_agency(membership.agency.slug)
+        hidden = _hidden_from(user)
+        return AuditEvent.objects.by_agency(membership.agency.slug).annotate(
+            redacted=Value(False, output_field=BooleanField())
+            if hidden is None
+            else ExpressionWrapper(hidden, output_field=BooleanField())
+        )
     audit.record(
         AuditAction.DENIED, request=request, object_type="core.auditevent", detail={"path": request.path}
     )
@@ -72,7 +95,7 @@ def _filtered(request: HttpRequest) -> tuple[AuditSearchForm, Any]:
         if data["object_type"]:
             qs = qs.filter(object_type__icontains=data["object_type"])
         if data["object_id"]:
-            qs = qs.filter(object_id=data["object_id"])
+            qs = qs.filter(object_id=data["object_id"], redacted=False)  # no probing for hidden ids
     elif form.is_bound:
         qs = qs.none()
     return form, qs.order_by("-id")
@@ -133,11 +156,13 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
         object_type="core.auditevent",
         detail={"criteria": _criteria(form), "rows": count},
     )
-    writer = csv.writer(_Echo())
+    writer = csv_safe.writer(_Echo())
 
     def rows():
         yield writer.writerow(CSV_COLUMNS)
         for event in qs.iterator(chunk_size=2000):
+            if event.redacted:
+                event.object_id, event.detail, event.changes = "hidden", {}, None
             yield writer.writerow(
                 [
                     event.id,
