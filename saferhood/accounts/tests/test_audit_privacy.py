@@ -18,8 +18,9 @@ from saferhood.accounts.roles import RoleCode
 from saferhood.accounts.scoping import Sharing
 from saferhood.accounts.services import change_note, create_note
 from saferhood.accounts.tests.conftest import make_user
+from saferhood.core import audit
 from saferhood.core.audit_keys import digest_search_term
-from saferhood.core.models import AuditEvent
+from saferhood.core.models import AuditAction, AuditEvent
 
 OLD = {"subject_name": "Zebedee Quartermaine", "subject_ref": "ZQ-4471", "text": "Lives at 12 Acacia Avenue"}
 NEW = {"subject_name": "Zara Quillington", "subject_ref": "ZQ-9902", "text": "Moved to 3 Birch Close"}
@@ -115,3 +116,36 @@ def test_the_audit_csv_cannot_run_a_formula_in_a_username(client, people) -> Non
     client.force_login(people["sysadmin"])
     rows = _csv(client.get("/audit/export.csv", {"user": "HYPERLINK"}))
     assert rows and {r["username"] for r in rows} == {"'" + planted}
+
+
+@pytest.mark.parametrize("model", audit.personal_models(), ids=lambda m: m._meta.label_lower)
+def test_every_personal_model_is_audited_as_digests_whoever_calls_record(db, model) -> None:
+    """A service that passes raw values, by object label or object, still stores none of them."""
+    event = audit.record(
+        AuditAction.CHANGE,
+        user=None,
+        username="svc",
+        object_type=model._meta.label_lower,
+        object_id=1,
+        changes={"subject": ["Ann Old", "Ann New"]},
+        detail={"criteria": {"q": "Ann"}, "note": "about Ann", "path": "/x/1/"},
+    )
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert "Ann" not in json.dumps([stored.changes, stored.detail])
+    assert stored.detail["path"] == "/x/1/" and set(stored.detail) == {"criteria", "note", "path"}
+
+
+def test_a_system_admin_finds_events_about_a_name_without_it_being_kept(client, people) -> None:
+    police = Agency.objects.get(slug="police")
+    officer = people["officer"]
+    note = create_note(by_user=officer, owner_agency=police, **OLD)
+    other = create_note(by_user=officer, owner_agency=police, **NEW)
+    client.force_login(officer)
+    client.get("/notes/", {"q": "  zebedee QUARTERMAINE "})
+    client.force_login(people["sysadmin"])
+    html = client.get("/audit/", {"value": "Zebedee Quartermaine"}).content.decode()
+    assert f'data-object-id="{note.pk}"' in html and 'data-action="search"' in html  # created, searched
+    assert f'data-object-id="{other.pk}"' not in html
+    assert "Zebedee" not in _every_event_as_text()  # the admin's own search is kept as a digest too
+    client.force_login(people["police_admin"])  # agency admins have no such field
+    assert 'name="value"' not in client.get("/audit/").content.decode()
