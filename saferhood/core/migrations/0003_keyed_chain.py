@@ -25,7 +25,8 @@ PERSONAL_LABELS = {"accounts.confidentialnote", "tasking.closedcase"}
 PLAIN_DETAIL_KEYS = {"path", "wanted", "what", "ids", "rows", "retention_days", "cutoff", "archive", "via"}
 
 SQLITE_NO_REPLACE = """CREATE TRIGGER IF NOT EXISTS core_auditevent_no_replace BEFORE INSERT ON core_auditevent
-   WHEN EXISTS (SELECT 1 FROM core_auditevent WHERE id = NEW.id OR hash = NEW.hash)
+   WHEN EXISTS (SELECT 1 FROM core_auditevent WHERE id = NEW.id)
+     OR EXISTS (SELECT 1 FROM core_auditevent WHERE hash = NEW.hash)
    BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END"""
 SQLITE_NO_UPDATE = """CREATE TRIGGER IF NOT EXISTS core_auditevent_no_update BEFORE UPDATE ON core_auditevent
    BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END"""
