@@ -86,13 +86,14 @@ def test_an_agency_admin_sees_no_more_of_a_closed_note_than_its_scoping(client, 
     client.force_login(officer)
     assert client.get(f"/notes/{closed.pk}/").status_code == 200
     assert client.get(f"/notes/{own.pk}/").status_code == 200
+    assert client.get("/notes/", {"q": "Zebedee"}).status_code == 200
 
     client.force_login(admin)
     assert client.get(f"/notes/{closed.pk}/").status_code == 404  # scoping hides it from the admin…
     html = client.get("/audit/", {"user": "pc-pam", "action": "view"}).content.decode()
     assert f'data-object-id="{own.pk}"' in html  # …the note they may see shows in full…
     assert (
-        f'data-object-id="{closed.pk}"' not in html and "a record you cannot see" in html
+        f'data-object-id="{closed.pk}"' not in html and "not a record you can see" in html
     )  # …this one does not
     assert f"/notes/{closed.pk}/" not in html  # not even in the path kept in the detail
     # Filtering by the hidden id finds nothing, so ids cannot be probed.
@@ -102,10 +103,12 @@ def test_an_agency_admin_sees_no_more_of_a_closed_note_than_its_scoping(client, 
     assert sorted(r["object_id"] for r in rows) == sorted([str(own.pk), "hidden"])
     hidden_row = next(r for r in rows if r["object_id"] == "hidden")
     assert (hidden_row["detail"], hidden_row["changes"]) == ("{}", "")
+    (search,) = _csv(client.get("/audit/export.csv", {"user": "pc-pam", "action": "search"}))
+    assert search["detail"] == "{}"  # a search of confidential records: no criteria, no path
 
     client.force_login(people["sysadmin"])  # a system admin sees every event whole
     html = client.get("/audit/", {"user": "pc-pam", "action": "view"}).content.decode()
-    assert f'data-object-id="{closed.pk}"' in html and "a record you cannot see" not in html
+    assert f'data-object-id="{closed.pk}"' in html and "not a record you can see" not in html
 
 
 def test_the_audit_csv_cannot_run_a_formula_in_a_username(client, people) -> None:
