@@ -31,6 +31,14 @@ class NoteDetailView(ScopedObjectMixin, DetailView):
     template_name = "accounts/note_detail.html"
     context_object_name = "note"
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # The note's history, shown only to those its scoping lets in: who changed which fields
+        # when (the audit trail keeps no values, so this is where changes are seen).
+        history = AuditEvent.objects.about(audit.object_label(ConfidentialNote), self.object.pk).filter(
+            action__in=[AuditAction.CREATE, AuditAction.CHANGE]
+        )
+        return super().get_context_data(**kwargs) | {"history": history.order_by("-id")[:50]}
+
 
 @login_required
 def note_search(request: HttpRequest) -> HttpResponse:

@@ -152,3 +152,12 @@ def test_a_system_admin_finds_events_about_a_name_without_it_being_kept(client, 
     assert "Zebedee" not in _every_event_as_text()  # the admin's own search is kept as a digest too
     client.force_login(people["police_admin"])  # agency admins have no such field
     assert 'name="value"' not in client.get("/audit/").content.decode()
+
+
+def test_the_notes_own_page_shows_who_changed_which_fields(client, people) -> None:
+    police = Agency.objects.get(slug="police")
+    note = create_note(by_user=people["officer"], owner_agency=police, **OLD)
+    change_note(note, by_user=people["officer"], text=NEW["text"], subject_ref=NEW["subject_ref"])
+    client.force_login(people["officer"])
+    html = client.get(f"/notes/{note.pk}/").content.decode()
+    assert 'data-testid="note-history"' in html and "subject_ref, text" in html and "pc-pam (police)" in html
