@@ -195,6 +195,26 @@ SAFERHOOD_RETENTION_MINIMUM_DAYS = {
 }
 SAFERHOOD_ARCHIVE_DIR = Path(os.environ.get("SAFERHOOD_ARCHIVE_DIR", BASE_DIR / "var" / "archive"))
 
+# --- Audit trail key (issue 13) ---------------------------------------------------------------
+# The audit chain is an HMAC keyed with SAFERHOOD_AUDIT_KEY, which lives in the environment, never
+# in the database: whoever can write the database still cannot re-forge the chain. It also keys
+# the digests that stand in for personal values and signs the checkpoints. Production refuses
+# to start without one of at least 32 characters that is not SECRET_KEY; only dev has a fixed key.
+_DEV_AUDIT_KEY = "dev-only-audit-key-not-secret-0000000000"
+if DEV:
+    SAFERHOOD_AUDIT_KEY = os.environ.get("SAFERHOOD_AUDIT_KEY") or _DEV_AUDIT_KEY
+else:
+    SAFERHOOD_AUDIT_KEY = _required("SAFERHOOD_AUDIT_KEY")
+    if len(SAFERHOOD_AUDIT_KEY) < 32 or SAFERHOOD_AUDIT_KEY in (SECRET_KEY, _DEV_AUDIT_KEY):
+        raise ImproperlyConfigured(
+            "SAFERHOOD_AUDIT_KEY must be at least 32 random characters, not SECRET_KEY and not the dev key "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+# Signed checkpoints of the chain's head (`saferhood audit_checkpoint`, on a schedule).
+SAFERHOOD_AUDIT_CHECKPOINT_DIR = Path(
+    os.environ.get("SAFERHOOD_AUDIT_CHECKPOINT_DIR", BASE_DIR / "var" / "audit-checkpoints")
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

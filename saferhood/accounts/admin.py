@@ -1,4 +1,12 @@
-"""Admin pages: agencies, users with their agency and roles, lock-outs, notes (scoped), the audit trail (read-only)."""
+"""Admin pages: agencies, users with their agency and roles, lock-outs.
+
+The admin is closed to personal data (issue 13): confidential records and the audit trail are
+not registered here, because every look at them must go through record scoping and leave an
+audit event, and a second, generic path that had to repeat both is one more place to get it
+wrong. ``saferhood.core.admin_guard`` refuses to start (system check) if any app's admin
+registers a personal-data model or the audit trail; notes are read on their own pages and
+changed through ``services``, the audit trail is searched on ``/audit/``.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
-from saferhood.accounts.models import Agency, ConfidentialNote, Membership, SignInThrottle
-from saferhood.accounts.roles import Action, is_system_admin
-from saferhood.accounts.services import change_note
-from saferhood.core import audit
-from saferhood.core.models import AuditAction, AuditEvent
+from saferhood.accounts.models import Agency, Membership, SignInThrottle
 
 User = get_user_model()
 
@@ -58,63 +62,3 @@ class SignInThrottleAdmin(admin.ModelAdmin):
     @admin.action(description="Unlock now")
     def unlock(self, request: HttpRequest, queryset: Any) -> None:
         queryset.update(failures=0, last_failure_at=None, locked_until=None)
-
-
-@admin.register(ConfidentialNote)
-class ConfidentialNoteAdmin(admin.ModelAdmin):
-    """Even in the admin, a note is reached only through scoping."""
-
-    list_display = ["id", "subject_name", "owner_agency", "sharing", "created_at"]
-    list_filter = ["sharing", "owner_agency"]
-    search_fields = ["subject_name", "subject_ref"]
-    filter_horizontal = ["shared_with", "meeting_members"]
-
-    def get_queryset(self, request: HttpRequest) -> Any:
-        return ConfidentialNote.objects.restrict(request.user, Action.VIEW)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if (
-            obj is not None
-            and not ConfidentialNote.objects.restrict(request.user, Action.CHANGE).filter(pk=obj.pk).exists()
-        ):
-            return False
-        return super().has_change_permission(request, obj)
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if change:
-            fields = {
-                name: form.cleaned_data[name]
-                for name in ConfidentialNote.AUDITED_FIELDS
-                if name in form.cleaned_data
-            }
-            original = ConfidentialNote.objects.restrict(request.user, Action.CHANGE).get(pk=obj.pk)
-            change_note(original, by_user=request.user, request=request, **fields)
-        else:
-            obj.created_by = request.user
-            super().save_model(request, obj, form, change)
-            audit.record(AuditAction.CREATE, request=request, obj=obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_system_admin(request.user)  # erasure goes through apply_retention
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["id", "at", "username", "actor_agency", "action", "object_type", "object_id"]
-    list_filter = ["action"]
-    search_fields = ["username", "object_type", "object_id"]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_system_admin(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_system_admin(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

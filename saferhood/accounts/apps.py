@@ -11,6 +11,11 @@ class AccountsConfig(AppConfig):
         # signals: the only way to see the admin's and every other sign-in path too.
         from saferhood.accounts import privacy, signals  # noqa: F401
         from saferhood.accounts.models import ConfidentialNote
+        from saferhood.accounts.scoping import ConfidentialRecord
+        from saferhood.core import audit
+
+        # Every confidential model, now and later, reaches the audit trail as digests only.
+        audit.register_personal_data(ConfidentialRecord)
 
         privacy.register(
             ConfidentialNote,

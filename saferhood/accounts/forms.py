@@ -64,6 +64,9 @@ class AuditSearchForm(forms.Form):
     end = forms.DateField(label="To (YYYY-MM-DD)", required=False, input_formats=["%Y-%m-%d"])
     object_type = forms.CharField(label="Record type", required=False, max_length=100)
     object_id = forms.CharField(label="Record id", required=False, max_length=64)
+    # System admins only (the view drops it for others): personal values are kept as keyed
+    # digests, so this finds events whose digest matches what is typed, never stores it.
+    value = forms.CharField(label="Name or value searched or changed", required=False, max_length=200)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

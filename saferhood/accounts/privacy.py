@@ -20,7 +20,7 @@ from django.core import serializers
 from django.db import models, transaction
 from django.utils import timezone
 
-from saferhood.core import audit
+from saferhood.core import audit, csv_safe
 from saferhood.core.models import AuditAction, AuditEvent
 
 
@@ -168,10 +168,8 @@ def write_subject_access(found: dict[str, Any], path: Path, fmt: str) -> None:
     if fmt == "json":
         path.write_text(json.dumps(found, indent=1, default=str, ensure_ascii=False))
         return
-    import csv
-
     with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv_safe.writer(handle)
         writer.writerow(["section", "record_type", "record_id", "field", "value"])
         for label, rows in found["records"].items():
             for row in rows:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import csv
+import operator
 from datetime import datetime, time
+from functools import reduce
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import BooleanField, CharField, ExpressionWrapper, Q, Value
+from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,9 +19,10 @@ from django.views.generic import DetailView
 
 from saferhood.accounts.forms import AuditSearchForm
 from saferhood.accounts.models import ConfidentialNote
-from saferhood.accounts.roles import is_agency_admin, is_system_admin, membership_of
+from saferhood.accounts.roles import Action, is_agency_admin, is_system_admin, membership_of
 from saferhood.accounts.scoping import ScopedObjectMixin, scoped_search
-from saferhood.core import audit
+from saferhood.core import audit, csv_safe
+from saferhood.core.audit_keys import digest, digest_search_term
 from saferhood.core.models import AuditAction, AuditEvent
 
 
@@ -26,6 +30,14 @@ class NoteDetailView(ScopedObjectMixin, DetailView):
     model = ConfidentialNote
     template_name = "accounts/note_detail.html"
     context_object_name = "note"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # The note's history, shown only to those its scoping lets in: who changed which fields
+        # when (the audit trail keeps no values, so this is where changes are seen).
+        history = AuditEvent.objects.about(audit.object_label(ConfidentialNote), self.object.pk).filter(
+            action__in=[AuditAction.CREATE, AuditAction.CHANGE]
+        )
+        return super().get_context_data(**kwargs) | {"history": history.order_by("-id")[:50]}
 
 
 @login_required
@@ -41,14 +53,35 @@ def note_search(request: HttpRequest) -> HttpResponse:
 # --- the audit trail ----------------------------------------------------------------------------
 
 
+def _hidden_from(user: Any) -> Q | None:
+    """Events about a personal-data record ``user`` may not view (the audit must not show more
+    than the record's own scoping would): the record's id and the event's detail are withheld.
+    So are searches of personal data (no record id): their path can name a closed part."""
+    parts = []
+    for model in audit.personal_models():
+        visible = (
+            model.objects.restrict(user, Action.VIEW)
+            .annotate(pk_text=Cast("pk", output_field=CharField()))
+            .values("pk_text")
+        )
+        parts.append(Q(object_type=audit.object_label(model)) & ~Q(object_id__in=visible))
+    return reduce(operator.or_, parts) if parts else None
+
+
 def _audit_scope(request: HttpRequest) -> Any:
-    """Events the user may search: all for a system admin, their agency's for an agency admin."""
+    """Events the user may search: all for a system admin, their agency's for an agency admin,
+    with ``redacted`` set on events about records the agency admin cannot view."""
     user = request.user
     if is_system_admin(user):
-        return AuditEvent.objects.all()
+        return AuditEvent.objects.annotate(redacted=Value(False, output_field=BooleanField()))
     if is_agency_admin(user):
         membership = membership_of(user)
-        return AuditEvent.objects.by_agency(membership.agency.slug)
+        hidden = _hidden_from(user)
+        return AuditEvent.objects.by_agency(membership.agency.slug).annotate(
+            redacted=Value(False, output_field=BooleanField())
+            if hidden is None
+            else ExpressionWrapper(hidden, output_field=BooleanField())
+        )
     audit.record(
         AuditAction.DENIED, request=request, object_type="core.auditevent", detail={"path": request.path}
     )
@@ -58,6 +91,8 @@ def _audit_scope(request: HttpRequest) -> Any:
 def _filtered(request: HttpRequest) -> tuple[AuditSearchForm, Any]:
     form = AuditSearchForm(request.GET or None)
     qs = _audit_scope(request)
+    if not is_system_admin(request.user):
+        del form.fields["value"]
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data["user"]:
@@ -72,7 +107,14 @@ def _filtered(request: HttpRequest) -> tuple[AuditSearchForm, Any]:
         if data["object_type"]:
             qs = qs.filter(object_type__icontains=data["object_type"])
         if data["object_id"]:
-            qs = qs.filter(object_id=data["object_id"])
+            qs = qs.filter(object_id=data["object_id"], redacted=False)  # no probing for hidden ids
+        if data.get("value"):
+            term = data["value"]
+            qs = qs.filter(
+                Q(detail__icontains=digest_search_term(term))
+                | Q(changes__icontains=digest(term))
+                | Q(changes__icontains=digest(term.strip()))
+            )
     elif form.is_bound:
         qs = qs.none()
     return form, qs.order_by("-id")
@@ -81,13 +123,17 @@ def _filtered(request: HttpRequest) -> tuple[AuditSearchForm, Any]:
 def _criteria(form: AuditSearchForm) -> dict[str, str]:
     if not form.is_bound or not form.is_valid():
         return {}
-    return {k: str(v) for k, v in form.cleaned_data.items() if v}
+    criteria = {k: str(v) for k, v in form.cleaned_data.items() if v}
+    if "value" in criteria:  # the audit search must not keep the name it looked for either
+        criteria["value"] = digest_search_term(criteria["value"])
+    return criteria
 
 
 @login_required
 def audit_search(request: HttpRequest) -> HttpResponse:
     form, qs = _filtered(request)
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    len(page)  # fetch the rows now: the page shows the trail as searched, not this search's own event
     audit.record(
         AuditAction.SEARCH,
         request=request,
@@ -133,11 +179,13 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
         object_type="core.auditevent",
         detail={"criteria": _criteria(form), "rows": count},
     )
-    writer = csv.writer(_Echo())
+    writer = csv_safe.writer(_Echo())
 
     def rows():
         yield writer.writerow(CSV_COLUMNS)
         for event in qs.iterator(chunk_size=2000):
+            if event.redacted:
+                event.object_id, event.detail, event.changes = "hidden", {}, None
             yield writer.writerow(
                 [
                     event.id,

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "saferhood.core"
     label = "core"
+
+    def ready(self) -> None:
+        from saferhood.core import admin_guard  # noqa: F401 - registers its system check

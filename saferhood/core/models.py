@@ -2,19 +2,23 @@
 
 ``AuditEvent`` is append-only. The model refuses ``save()`` of an existing row and
 ``delete()``; its queryset refuses ``update()`` and ``delete()``; database triggers (SQLite and
-PostgreSQL, migration 0002) refuse UPDATE, DELETE and TRUNCATE from anything else. Each event
-carries the SHA-256 of the previous event's hash and its own canonical content, so editing or
-removing a row in the middle of the chain is found by ``manage.py verify_audit``.
+PostgreSQL, migrations 0002 and 0004) refuse UPDATE, DELETE, TRUNCATE and SQLite's INSERT OR
+REPLACE from anything else. Each event carries an HMAC-SHA256, keyed with
+``SAFERHOOD_AUDIT_KEY`` (kept outside the database), of the previous event's hash and its own
+canonical content: editing, re-hashing or forging a row needs the key, and removing rows from
+the end is found against the signed checkpoints (``saferhood audit_checkpoint``). Both are
+checked by ``saferhood verify_audit``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+
+from saferhood.core.audit_keys import chain_hash
 
 GENESIS_HASH = "0" * 64
 
@@ -110,4 +114,4 @@ class AuditEvent(models.Model):
         )
 
     def compute_hash(self) -> str:
-        return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
+        return chain_hash(self.prev_hash, self.canonical())

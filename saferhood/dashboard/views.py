@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any
@@ -15,6 +14,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from saferhood.areas.models import Area
+from saferhood.core import csv_safe
 from saferhood.core.months import MonthError, month_index, parse_month
 from saferhood.crime import analyses
 from saferhood.crime.analyses import GridParams
@@ -266,7 +266,7 @@ def _picture(svg: str, fmt: str, stem: str) -> HttpResponse:
 
 def _csv_text(table: figures.Table) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_safe.writer(out, lineterminator="\n")
     writer.writerow(table.header)
     writer.writerows(["" if v is None else v for v in row] for row in table.rows)
     return out.getvalue()

@@ -16,7 +16,7 @@ def _events(n: int = 3) -> list[AuditEvent]:
             AuditAction.VIEW,
             user=None,
             username=f"u{i}",
-            object_type="accounts.confidentialnote",
+            object_type="tasking.meeting",
             object_id=i,
             detail={"n": i},
         )

@@ -15,6 +15,7 @@ PRODUCTION = {
     "SECRET_KEY": "a-long-random-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-!@#$%",
     "ALLOWED_HOSTS": "saferhood.example.org",
     "DATABASE_URL": "sqlite:////tmp/saferhood-check-deploy.sqlite3",
+    "SAFERHOOD_AUDIT_KEY": "a-long-random-test-audit-key-9876543210-zyxwvutsrq",
 }
 
 
