@@ -25,6 +25,25 @@ def _required(name: str) -> str:
     return value
 
 
+# Keys anyone can read (this repository, Django's startproject template): never a production key.
+KNOWN_SECRET_KEYS = frozenset({"dev-only-not-secret"})
+MIN_SECRET_KEY_LENGTH = 50
+MIN_SECRET_KEY_CHARACTERS = 5  # the same bar as Django's security.W009
+
+
+def _checked_secret_key(key: str) -> str:
+    """The production key, refused with the fix named if it is known, short or repetitive."""
+    fix = 'Generate one with: python -c "import secrets; print(secrets.token_urlsafe(64))"'
+    if key in KNOWN_SECRET_KEYS or key.startswith("django-insecure"):
+        raise ImproperlyConfigured(f"SECRET_KEY is a published, insecure key: set a new random one. {fix}")
+    if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < MIN_SECRET_KEY_CHARACTERS:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is too weak: it needs at least {MIN_SECRET_KEY_LENGTH} characters and "
+            f"{MIN_SECRET_KEY_CHARACTERS} different ones. {fix}"
+        )
+    return key
+
+
 if DEV:
     # A fixed key is acceptable only for the local dev profile; production has no default.
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
@@ -32,7 +51,7 @@ if DEV:
     ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
     DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'saferhood.sqlite3'}")
 else:
-    SECRET_KEY = _required("SECRET_KEY")
+    SECRET_KEY = _checked_secret_key(_required("SECRET_KEY"))
     DEBUG = False
     ALLOWED_HOSTS = _required("ALLOWED_HOSTS").split(",")
     DATABASE_URL = _required("DATABASE_URL")

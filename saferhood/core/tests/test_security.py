@@ -44,7 +44,43 @@ def test_production_refuses_to_start_without(missing: str) -> None:
     assert f"{missing} must be set in production" in result.stderr
 
 
-@pytest.mark.parametrize("path", ["/sign-in/", "/admin/login/"])
+def _start(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Start Django the way gunicorn does: settings are read, apps load."""
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DEBUG"}
+    code = "import django; django.setup(); print('started')"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, **env, "DJANGO_SETTINGS_MODULE": "saferhood.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "says"),
+    [
+        ("dev-only-not-secret", "published, insecure key"),
+        ("django-insecure-0123456789abcdefghijklmnopqrstuvwxyz0123456789ABCDEF", "published, insecure key"),
+        ("short-but-random-Qx7!", "at least 50 characters"),
+        ("ab" * 40, "5 different ones"),
+    ],
+)
+def test_production_refuses_a_known_or_weak_secret_key(key: str, says: str) -> None:
+    result = _start({**PRODUCTION, "SECRET_KEY": key})
+    assert result.returncode != 0 and "started" not in result.stdout
+    assert "ImproperlyConfigured" in result.stderr and says in result.stderr
+    assert "secrets.token_urlsafe" in result.stderr  # the message names the fix
+
+
+def test_production_starts_with_a_strong_key_and_dev_keeps_its_default() -> None:
+    assert _start(PRODUCTION).stdout.strip() == "started"
+    dev = _start({"SAFERHOOD_PROFILE": "dev"})
+    assert dev.stdout.strip() == "started", dev.stderr
+
+
+@pytest.mark.parametrize("path", ["/sign-in/"])
 def test_pages_carry_the_content_security_policy(client, db, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 200
