@@ -84,6 +84,9 @@ MIDDLEWARE = [
     # Signs out a session left idle, before any view sees it.
     "saferhood.core.security.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A session without its second factor is signed out; a temporary password or a system admin
+    # without two-factor sign-in is sent to fix that first.
+    "saferhood.accounts.middleware.AccountGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "saferhood.core.security.SecurityHeadersMiddleware",
 ]
@@ -146,7 +149,13 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60  # the longest a session lasts, however active
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SAMESITE = "Lax"
-# A session unused for this long is signed out (IdleSessionMiddleware).
+# System admins reach every record: with this on (production's default) they must turn on
+# two-factor sign-in before anything else (accounts.middleware). Off by default in dev.
+SAFERHOOD_SYSTEM_ADMIN_TWO_FACTOR = (
+    os.environ.get("SAFERHOOD_SYSTEM_ADMIN_TWO_FACTOR", "0" if DEV else "1") == "1"
+)
+# A session unused for this long is signed out (IdleSessionMiddleware); SESSION_COOKIE_AGE
+# after sign-in it is signed out however busy (the sign-in time is kept in the session).
 SAFERHOOD_SESSION_IDLE_SECONDS = int(os.environ.get("SAFERHOOD_SESSION_IDLE_SECONDS", str(30 * 60)))
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -184,16 +193,23 @@ SAFERHOOD_PARTNERSHIP_NAME = os.environ.get("SAFERHOOD_PARTNERSHIP_NAME", "Safer
 SAFERHOOD_PARTNERSHIP_LADS = os.environ.get("SAFERHOOD_PARTNERSHIP_LADS", "E08000028").split(",")
 SAFERHOOD_DEMO_DIR = Path(os.environ.get("SAFERHOOD_DEMO_DIR", BASE_DIR / "demo"))
 
-# Sign-in lock-out: this many failures in a row lock the username for the period; an address
-# that fails this many times across usernames is locked too (slows password spraying).
+# Sign-in throttling (accounts/lockout.py): after this many failures at one username from one
+# address, that address waits BASE seconds before trying it again, doubling per failure up to
+# LOCKOUT_SECONDS; an address with this many failures across usernames (a password spray) waits
+# the same way. One failure is forgiven every FORGIVE seconds.
 SAFERHOOD_LOCKOUT_FAILURES = int(os.environ.get("SAFERHOOD_LOCKOUT_FAILURES", "5"))
 SAFERHOOD_LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("SAFERHOOD_LOCKOUT_ADDRESS_FAILURES", "50"))
+SAFERHOOD_LOCKOUT_BASE_SECONDS = int(os.environ.get("SAFERHOOD_LOCKOUT_BASE_SECONDS", "60"))
 SAFERHOOD_LOCKOUT_SECONDS = int(os.environ.get("SAFERHOOD_LOCKOUT_SECONDS", str(15 * 60)))
+SAFERHOOD_LOCKOUT_FORGIVE_SECONDS = int(os.environ.get("SAFERHOOD_LOCKOUT_FORGIVE_SECONDS", str(10 * 60)))
 # The issuer shown in authenticator apps for the optional TOTP second factor.
 OTP_TOTP_ISSUER = "Saferhood"
-# Behind a reverse proxy, the client address is the first of X-Forwarded-For; set to 1 only
-# when the proxy overwrites that header.
-SAFERHOOD_TRUST_X_FORWARDED_FOR = os.environ.get("SAFERHOOD_TRUST_X_FORWARDED_FOR", "0") == "1"
+# Behind a reverse proxy: the proxies' addresses (or networks, comma-separated). X-Forwarded-For
+# is read only on connections from these, from the right, skipping each listed proxy; with none
+# listed the connection's own address is the client's.
+SAFERHOOD_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("SAFERHOOD_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
 
 # Retention (manage.py apply_retention): record type -> age in days after which records are
 # archived to a JSON file and erased. No type may be set under its hard minimum (the

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from saferhood.accounts.models import Agency, ConfidentialNote, Membership, SignInThrottle
 from saferhood.accounts.roles import Action, is_system_admin
+from saferhood.accounts.rules import may_manage
 from saferhood.accounts.services import change_note
 from saferhood.core import audit
 from saferhood.core.models import AuditAction, AuditEvent
@@ -42,6 +43,15 @@ class SaferhoodUserAdmin(UserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "agency", "is_active"]
     list_filter = ["is_active", "membership__agency", "membership__roles"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The one rule (accounts.rules): only a system admin changes a system admin.
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_manage(request.user, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or may_manage(request.user, obj))
 
     @admin.display(description="Agency", ordering="membership__agency__name")
     def agency(self, obj: Any) -> str:

@@ -12,8 +12,9 @@ from django.contrib.auth import get_user_model, login, user_login_failed
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -64,7 +65,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         return redirect("login")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if lockout.locked_until(user.get_username(), client_ip(request)) is None:
+        if lockout.wait_for(user.get_username(), client_ip(request)) is None:
             device = match_token(user, form.cleaned_data["token"])
         else:
             device = None
@@ -74,21 +75,34 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
             request.saferhood_second_factor = True
             login(request, user)
             otp_login(request, device)
-            target = pending.get("next") or settings.LOGIN_REDIRECT_URL
-            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-                target = settings.LOGIN_REDIRECT_URL
-            return redirect(target)
+            return redirect(safe_next(request, pending.get("next"), resolve_url(settings.LOGIN_REDIRECT_URL)))
         request.saferhood_failed_step = "second factor"
         user_login_failed.send(
             sender=__name__, credentials={"username": user.get_username()}, request=request
         )
-        until = lockout.locked_until(user.get_username(), client_ip(request))
-        if until is not None:
+        wait = lockout.wait_for(user.get_username(), client_ip(request))
+        if wait is not None:
             request.session.pop(PENDING_KEY, None)
-            messages.error(request, "This account is locked after too many failed sign-ins.")
+            messages.error(request, wait.message())
             return redirect("login")
         form.add_error("token", "The code is not right: enter the code your app shows now")
     return render(request, "accounts/sign_in_code.html", {"form": form})
+
+
+def safe_next(request: HttpRequest, target: str | None, default: str) -> str:
+    """``target`` if it stays on this site, else ``default`` (no open redirect)."""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@never_cache
+def admin_sign_in(request: HttpRequest) -> HttpResponse:
+    """The Django admin's sign-in page, replaced: one sign-in path, with the second factor."""
+    target = safe_next(request, request.GET.get("next"), reverse("admin:index"))
+    return redirect(f"{reverse('login')}?{urlencode({'next': target})}")
 
 
 def _qr_data_uri(device: TOTPDevice) -> str:
@@ -133,4 +147,4 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor.html", context)
 
 
-__all__ = ["SignInView", "sign_in_code", "two_factor"]
+__all__ = ["SignInView", "admin_sign_in", "safe_next", "sign_in_code", "two_factor"]
