@@ -98,13 +98,17 @@ def add_member(agency: Agency, data: dict[str, Any], *, request: HttpRequest) ->
     return membership
 
 
-@transaction.atomic
 def change_member(membership: Membership, *, roles: list[str], active: bool, request: HttpRequest) -> None:
     if not may_manage(request.user, membership.user):
         audit.record("denied", request=request, obj=membership, detail={"wanted": "change"})
         raise PermissionDenied("Only a system admin can change a system admin")
     if RoleCode.SYSTEM_ADMIN in roles and not is_system_admin(request.user):
         raise PermissionDenied("Only a system admin can make a system admin")
+    _apply_change(membership, roles=roles, active=active, request=request)
+
+
+@transaction.atomic
+def _apply_change(membership: Membership, *, roles: list[str], active: bool, request: HttpRequest) -> None:
     before = {"roles": _roles(membership), "active": membership.user.is_active}
     # The People page never offers the system admin role, so saving it keeps one already held.
     kept = [RoleCode.SYSTEM_ADMIN] if RoleCode.SYSTEM_ADMIN in before["roles"] else []

@@ -51,11 +51,14 @@ class ChangePasswordForm(PasswordChangeForm):
         self.fields["new_password2"].help_text = ""
         self.fields["new_password2"].error_messages["required"] = "Enter the new password again"
 
-    def clean_new_password2(self) -> str:
-        new = super().clean_new_password2()
+    def clean(self) -> dict[str, Any]:
+        # Django puts the validators' verdict on the second box; it is about the first.
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        new = self.cleaned_data.get("new_password1")
         if new and self.user.check_password(new):
-            raise forms.ValidationError("Choose a new password, not the one you have now", code="same")
-        return new
+            self.add_error("new_password1", "Choose a new password, not the one you have now")
+        return forms.Form.clean(self)
 
 
 class TemporaryPasswordForm(forms.Form):

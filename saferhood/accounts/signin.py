@@ -136,7 +136,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             audit.record(AuditAction.CHANGE, request=request, obj=user, detail={"two_factor": "enrolled"})
             messages.success(request, "Two-factor sign-in is on: you will be asked for a code each time.")
-            return redirect("two-factor")
+            return redirect(safe_next(request, request.GET.get("next"), reverse("two-factor")))
         form.add_error("token", "The code is not right: check the time on your phone and try the new code")
     context = {
         "form": form,
