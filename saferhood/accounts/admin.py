@@ -34,6 +34,10 @@ class MembershipInline(admin.StackedInline):
     extra = 1
     max_num = 1
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Only a system admin grants roles here (system admin among them) or moves people between agencies.
+        return [] if is_system_admin(request.user) else ["agency", "roles"]
+
 
 admin.site.unregister(User)
 
@@ -52,6 +56,12 @@ class SaferhoodUserAdmin(UserAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or may_manage(request.user, obj))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not is_system_admin(request.user):  # nobody else makes a superuser or grants permissions
+            fields += ["is_superuser", "is_staff", "groups", "user_permissions"]
+        return fields
 
     @admin.display(description="Agency", ordering="membership__agency__name")
     def agency(self, obj: Any) -> str:

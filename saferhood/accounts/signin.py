@@ -1,4 +1,8 @@
-"""Sign-in (password, then the TOTP code when the user has one) and TOTP enrolment."""
+"""The one sign-in path (password, then the TOTP code when the user has one) and TOTP enrolment.
+
+The admin's own sign-in page redirects here (``admin_sign_in``); ``accounts.middleware`` signs
+out any session of a user with a device that was not verified by a code.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import time
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login, user_login_failed
+from django.contrib.auth import get_user_model, login, logout, user_login_failed
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
@@ -39,7 +43,11 @@ class SignInView(LoginView):
     def form_valid(self, form: SignInForm) -> HttpResponse:
         user = form.get_user()
         if user_has_device(user, confirmed=True):
-            # The password was right; the session is not signed in until the code is too.
+            # The password was right; the session is not signed in until the code is too
+            # (login() is called only then). A session signed in as someone else ends first,
+            # so it is never one person's with another's password step pending.
+            if self.request.user.is_authenticated:
+                logout(self.request)
             self.request.session[PENDING_KEY] = {
                 "user": user.pk,
                 "backend": user.backend,

@@ -113,6 +113,9 @@ def test_the_django_admin_follows_the_same_rule(client, db) -> None:
     nurse = make_user("nurse", "health", "officer")
     client.force_login(admin)
     assert client.get(f"/admin/auth/user/{pc.pk}/change/").status_code == 200
+    # Their own change page cannot make them a superuser.
+    mine = client.get(f"/admin/auth/user/{admin.pk}/change/").content.decode()
+    assert 'name="is_superuser"' not in mine and 'name="membership-0-roles"' not in mine
     change = client.post(f"/admin/auth/user/{root.pk}/change/", {"username": "root", "is_active": ""})
     assert change.status_code == 403
     root.refresh_from_db()

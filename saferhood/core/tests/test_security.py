@@ -45,10 +45,10 @@ def test_production_refuses_to_start_without(missing: str) -> None:
     assert f"{missing} must be set in production" in result.stderr
 
 
-def _start(env: dict[str, str]) -> subprocess.CompletedProcess:
+def _start(env: dict[str, str], then: str = "print('started')") -> subprocess.CompletedProcess:
     """Start Django the way gunicorn does: settings are read, apps load."""
     clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DEBUG"}
-    code = "import django; django.setup(); print('started')"
+    code = f"import django; django.setup(); {then}"
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -79,6 +79,11 @@ def test_production_starts_with_a_strong_key_and_dev_keeps_its_default() -> None
     assert _start(PRODUCTION).stdout.strip() == "started"
     dev = _start({"SAFERHOOD_PROFILE": "dev"})
     assert dev.stdout.strip() == "started", dev.stderr
+
+
+def test_production_makes_system_admins_use_two_factor_sign_in() -> None:
+    then = "from django.conf import settings; print(settings.SAFERHOOD_SYSTEM_ADMIN_TWO_FACTOR)"
+    assert _start(PRODUCTION, then).stdout.strip() == "True"
 
 
 @pytest.mark.parametrize("path", ["/sign-in/"])
