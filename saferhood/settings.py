@@ -25,6 +25,25 @@ def _required(name: str) -> str:
     return value
 
 
+# Keys anyone can read (this repository, Django's startproject template): never a production key.
+KNOWN_SECRET_KEYS = frozenset({"dev-only-not-secret"})
+MIN_SECRET_KEY_LENGTH = 50
+MIN_SECRET_KEY_CHARACTERS = 5  # the same bar as Django's security.W009
+
+
+def _checked_secret_key(key: str) -> str:
+    """The production key, refused with the fix named if it is known, short or repetitive."""
+    fix = 'Generate one with: python -c "import secrets; print(secrets.token_urlsafe(64))"'
+    if key in KNOWN_SECRET_KEYS or key.startswith("django-insecure"):
+        raise ImproperlyConfigured(f"SECRET_KEY is a published, insecure key: set a new random one. {fix}")
+    if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < MIN_SECRET_KEY_CHARACTERS:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is too weak: it needs at least {MIN_SECRET_KEY_LENGTH} characters and "
+            f"{MIN_SECRET_KEY_CHARACTERS} different ones. {fix}"
+        )
+    return key
+
+
 if DEV:
     # A fixed key is acceptable only for the local dev profile; production has no default.
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
@@ -32,7 +51,7 @@ if DEV:
     ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
     DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'saferhood.sqlite3'}")
 else:
-    SECRET_KEY = _required("SECRET_KEY")
+    SECRET_KEY = _checked_secret_key(_required("SECRET_KEY"))
     DEBUG = False
     ALLOWED_HOSTS = _required("ALLOWED_HOSTS").split(",")
     DATABASE_URL = _required("DATABASE_URL")
@@ -65,6 +84,9 @@ MIDDLEWARE = [
     # Signs out a session left idle, before any view sees it.
     "saferhood.core.security.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A session without its second factor is signed out; a temporary password or a system admin
+    # without two-factor sign-in is sent to fix that first.
+    "saferhood.accounts.middleware.AccountGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "saferhood.core.security.SecurityHeadersMiddleware",
     "saferhood.core.cache_control.NoStoreMiddleware",
@@ -128,7 +150,13 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60  # the longest a session lasts, however active
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SAMESITE = "Lax"
-# A session unused for this long is signed out (IdleSessionMiddleware).
+# System admins reach every record: with this on (production's default) they must turn on
+# two-factor sign-in before anything else (accounts.middleware). Off by default in dev.
+SAFERHOOD_SYSTEM_ADMIN_TWO_FACTOR = (
+    os.environ.get("SAFERHOOD_SYSTEM_ADMIN_TWO_FACTOR", "0" if DEV else "1") == "1"
+)
+# A session unused for this long is signed out (IdleSessionMiddleware); SESSION_COOKIE_AGE
+# after sign-in it is signed out however busy (the sign-in time is kept in the session).
 SAFERHOOD_SESSION_IDLE_SECONDS = int(os.environ.get("SAFERHOOD_SESSION_IDLE_SECONDS", str(30 * 60)))
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -171,16 +199,23 @@ SAFERHOOD_IMPORT_MIN_REPLACEMENT_SHARE = float(
     os.environ.get("SAFERHOOD_IMPORT_MIN_REPLACEMENT_SHARE", "0.5")
 )
 
-# Sign-in lock-out: this many failures in a row lock the username for the period; an address
-# that fails this many times across usernames is locked too (slows password spraying).
+# Sign-in throttling (accounts/lockout.py): after this many failures at one username from one
+# address, that address waits BASE seconds before trying it again, doubling per failure up to
+# LOCKOUT_SECONDS; an address with this many failures across usernames (a password spray) waits
+# the same way. One failure is forgiven every FORGIVE seconds.
 SAFERHOOD_LOCKOUT_FAILURES = int(os.environ.get("SAFERHOOD_LOCKOUT_FAILURES", "5"))
 SAFERHOOD_LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("SAFERHOOD_LOCKOUT_ADDRESS_FAILURES", "50"))
+SAFERHOOD_LOCKOUT_BASE_SECONDS = int(os.environ.get("SAFERHOOD_LOCKOUT_BASE_SECONDS", "60"))
 SAFERHOOD_LOCKOUT_SECONDS = int(os.environ.get("SAFERHOOD_LOCKOUT_SECONDS", str(15 * 60)))
+SAFERHOOD_LOCKOUT_FORGIVE_SECONDS = int(os.environ.get("SAFERHOOD_LOCKOUT_FORGIVE_SECONDS", str(10 * 60)))
 # The issuer shown in authenticator apps for the optional TOTP second factor.
 OTP_TOTP_ISSUER = "Saferhood"
-# Behind a reverse proxy, the client address is the first of X-Forwarded-For; set to 1 only
-# when the proxy overwrites that header.
-SAFERHOOD_TRUST_X_FORWARDED_FOR = os.environ.get("SAFERHOOD_TRUST_X_FORWARDED_FOR", "0") == "1"
+# Behind a reverse proxy: the proxies' addresses (or networks, comma-separated). X-Forwarded-For
+# is read only on connections from these, from the right, skipping each listed proxy; with none
+# listed the connection's own address is the client's.
+SAFERHOOD_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("SAFERHOOD_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
 
 # Retention (manage.py apply_retention): record type -> age in days after which records are
 # archived to a JSON file and erased. No type may be set under its hard minimum (the

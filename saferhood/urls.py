@@ -4,10 +4,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from saferhood.accounts.signin import SignInView
+from saferhood.accounts.signin import SignInView, admin_sign_in
 from saferhood.api import api
 
 urlpatterns = [
+    # The admin has no sign-in of its own: it sends people to Saferhood's (password, then code).
+    path("admin/login/", admin_sign_in, name="admin-sign-in"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     # Password, lock-out, then the TOTP code for users who enrolled one.

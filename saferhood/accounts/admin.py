@@ -18,6 +18,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
 from saferhood.accounts.models import Agency, Membership, SignInThrottle
+from saferhood.accounts.roles import is_system_admin
+from saferhood.accounts.rules import may_manage
 
 User = get_user_model()
 
@@ -37,6 +39,10 @@ class MembershipInline(admin.StackedInline):
     extra = 1
     max_num = 1
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Only a system admin grants roles here (system admin among them) or moves people between agencies.
+        return [] if is_system_admin(request.user) else ["agency", "roles"]
+
 
 admin.site.unregister(User)
 
@@ -46,6 +52,21 @@ class SaferhoodUserAdmin(UserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "agency", "is_active"]
     list_filter = ["is_active", "membership__agency", "membership__roles"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The one rule (accounts.rules): only a system admin changes a system admin.
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_manage(request.user, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or may_manage(request.user, obj))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not is_system_admin(request.user):  # nobody else makes a superuser or grants permissions
+            fields += ["is_superuser", "is_staff", "groups", "user_permissions"]
+        return fields
 
     @admin.display(description="Agency", ordering="membership__agency__name")
     def agency(self, obj: Any) -> str:

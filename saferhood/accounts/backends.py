@@ -1,4 +1,4 @@
-"""Authentication backend: Django's ModelBackend, refusing a locked username or address."""
+"""Authentication backend: Django's ModelBackend, refusing an attempt that must wait (accounts.lockout)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from saferhood.accounts.lockout import locked_until
+from saferhood.accounts.lockout import wait_for
 from saferhood.core.audit import client_ip
 
 
@@ -20,8 +20,8 @@ class LockoutModelBackend(ModelBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        if locked_until(username, client_ip(request)) is not None:
-            # PermissionDenied stops authenticate() from trying further and still sends
-            # user_login_failed, so the refused attempt is audited.
+        if wait_for(username, client_ip(request)) is not None:
+            # The password is not even checked. PermissionDenied stops authenticate() from trying
+            # further and still sends user_login_failed, so the refused attempt is audited.
             raise PermissionDenied("locked")
         return super().authenticate(request, username=username, password=password, **kwargs)

@@ -6,18 +6,10 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.utils import timezone
 
 from saferhood.accounts import lockout
 from saferhood.core.audit import client_ip
 from saferhood.core.models import AuditAction
-
-
-def _locked_message(until: Any) -> str:
-    return (
-        "This account is locked after too many failed sign-ins. Try again after "
-        f"{timezone.localtime(until):%H:%M}, or ask your agency admin to unlock it."
-    )
 
 
 class SignInForm(AuthenticationForm):
@@ -31,11 +23,11 @@ class SignInForm(AuthenticationForm):
         try:
             return super().clean()
         except forms.ValidationError:
-            # This failure may be the one that locked the account: say so at once.
-            until = lockout.locked_until(self.cleaned_data.get("username"), client_ip(self.request))
-            if until is not None:
+            # This failure may be the one that started a wait: say until when, at once.
+            wait = lockout.wait_for(self.cleaned_data.get("username"), client_ip(self.request))
+            if wait is not None:
                 raise forms.ValidationError(
-                    self.error_messages["locked"], code="locked", params={"message": _locked_message(until)}
+                    self.error_messages["locked"], code="locked", params={"message": wait.message()}
                 ) from None
             raise
 

@@ -1,8 +1,9 @@
 """An agency's users, managed by its agency admin (a system admin may manage any agency's).
 
-Agency admins add people to their own agency, set their roles (never system admin) and switch
-them off; every change is audited with old → new values. People are never deleted: their audit
-history must stay attached to them.
+Agency admins add people to their own agency, set their roles (never system admin), switch
+them off and set a temporary password; every change is audited with old → new values. People
+are never deleted: their audit history must stay attached to them. Who may change whom is one
+rule (``rules.may_manage``): only a system admin changes a system admin.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,9 +19,12 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from saferhood.accounts.models import Agency, Membership, Role
+from saferhood.accounts.passwords import TemporaryPasswordForm, mark_temporary, set_temporary_password
 from saferhood.accounts.roles import (
     RoleCode,
     forget_membership,
@@ -27,6 +32,7 @@ from saferhood.accounts.roles import (
     is_system_admin,
     membership_of,
 )
+from saferhood.accounts.rules import may_manage, may_manage_member
 from saferhood.core import audit
 from saferhood.core.forms import error_summary
 
@@ -39,7 +45,7 @@ class MemberForm(forms.Form):
     last_name = forms.CharField(max_length=150, label="Last name")
     email = forms.EmailField(required=False, label="Email")
     password = forms.CharField(widget=forms.PasswordInput, label="First password",
-                               help_text="At least 12 characters; they can change it after signing in")  # fmt: skip
+                               help_text="At least 12 characters. It is temporary: they must choose their own when they first sign in")  # fmt: skip
     roles = forms.MultipleChoiceField(choices=GRANTABLE, widget=forms.CheckboxSelectMultiple, label="Roles")
 
     def clean_username(self) -> str:
@@ -86,21 +92,26 @@ def add_member(agency: Agency, data: dict[str, Any], *, request: HttpRequest) ->
     )  # fmt: skip
     membership = Membership.objects.create(user=user, agency=agency)
     membership.roles.set(Role.objects.filter(code__in=data["roles"]))
+    mark_temporary(user, by_user=request.user)  # the admin knows it: the person must replace it
     audit.record("create", request=request, obj=membership,
                  detail={"username": user.username, "agency": agency.slug, "roles": sorted(data["roles"])})  # fmt: skip
     return membership
 
 
-@transaction.atomic
 def change_member(membership: Membership, *, roles: list[str], active: bool, request: HttpRequest) -> None:
+    if not may_manage(request.user, membership.user):
+        audit.record("denied", request=request, obj=membership, detail={"wanted": "change"})
+        raise PermissionDenied("Only a system admin can change a system admin")
     if RoleCode.SYSTEM_ADMIN in roles and not is_system_admin(request.user):
         raise PermissionDenied("Only a system admin can make a system admin")
+    _apply_change(membership, roles=roles, active=active, request=request)
+
+
+@transaction.atomic
+def _apply_change(membership: Membership, *, roles: list[str], active: bool, request: HttpRequest) -> None:
     before = {"roles": _roles(membership), "active": membership.user.is_active}
-    kept = (
-        [RoleCode.SYSTEM_ADMIN]
-        if RoleCode.SYSTEM_ADMIN in before["roles"] and not is_system_admin(request.user)
-        else []
-    )
+    # The People page never offers the system admin role, so saving it keeps one already held.
+    kept = [RoleCode.SYSTEM_ADMIN] if RoleCode.SYSTEM_ADMIN in before["roles"] else []
     membership.roles.set(Role.objects.filter(code__in=[*roles, *kept]))
     membership.user.is_active = active
     membership.user.save(update_fields=["is_active"])
@@ -116,7 +127,9 @@ def members(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         add_member(agency, form.cleaned_data, request=request)
         return redirect(request.get_full_path())
-    people = Membership.objects.filter(agency=agency).select_related("user").prefetch_related("roles")
+    people = list(Membership.objects.filter(agency=agency).select_related("user").prefetch_related("roles"))
+    for person in people:
+        person.manageable = may_manage_member(request.user, person)
     audit.record("view", request=request, object_type="accounts.membership", detail={"agency": agency.slug})
     errors = error_summary(form)
     context = {"agency": agency, "people": people, "form": form, "errors": errors, "grantable": GRANTABLE,
@@ -124,16 +137,49 @@ def members(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/members.html", context, status=400 if errors else 200)
 
 
-@login_required
-@require_POST
-def change(request: HttpRequest, pk: int) -> HttpResponse:
-    agency = managed_agency(request)
+def _member(request: HttpRequest, agency: Agency, pk: int) -> Membership:
     membership = Membership.objects.filter(pk=pk, agency=agency).select_related("user").first()
     if membership is None:  # another agency's person: not revealed
         audit.record("denied", request=request, object_type="accounts.membership", object_id=pk,
                      detail={"path": request.path})  # fmt: skip
         raise Http404("No such person")
+    return membership
+
+
+def _back(request: HttpRequest, agency: Agency) -> str:
+    back = reverse("agency-members")
+    return f"{back}?agency={agency.slug}" if is_system_admin(request.user) else back
+
+
+@login_required
+@require_POST
+def change(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = managed_agency(request)
+    membership = _member(request, agency, pk)
     roles = [r for r in request.POST.getlist("roles") if r in RoleCode.values]
     change_member(membership, roles=roles, active=request.POST.get("active") == "yes", request=request)
-    back = reverse("agency-members")
-    return redirect(f"{back}?agency={agency.slug}" if is_system_admin(request.user) else back)
+    messages.success(request, f"Saved {membership.user.username}.")
+    return redirect(_back(request, agency))
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@login_required
+def reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set a temporary password for one of the agency's people (they change it at next sign-in)."""
+    agency = managed_agency(request)
+    membership = _member(request, agency, pk)
+    person = membership.user
+    if not may_manage(request.user, person):
+        audit.record("denied", request=request, obj=membership, detail={"wanted": "password"})
+        raise PermissionDenied("Only a system admin can change a system admin")
+    form = TemporaryPasswordForm(request.POST or None, user=person)
+    if request.method == "POST" and form.is_valid():
+        set_temporary_password(person, form.cleaned_data["password"], by_user=request.user, request=request)
+        messages.success(request, f"{person.username} has a temporary password. Give it to them in person: "
+                                  "they must choose their own when they next sign in.")  # fmt: skip
+        return redirect(_back(request, agency))
+    errors = error_summary(form)
+    context = {"agency": agency, "person": person, "form": form, "errors": errors,
+               "back": _back(request, agency)}  # fmt: skip
+    return render(request, "accounts/member_password.html", context, status=400 if errors else 200)

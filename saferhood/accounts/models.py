@@ -1,4 +1,4 @@
-"""Agencies, users' memberships and roles, sign-in lock-out counters, and the confidential note.
+"""Agencies, users' memberships and roles, sign-in counters, temporary passwords, and the confidential note.
 
 ``ConfidentialNote`` is the first model that holds personal data: a note about a person, kept
 by one agency and shared as its owner chooses. It is the stand-in the authorization matrix
@@ -55,7 +55,8 @@ class Membership(models.Model):
 
 
 class SignInThrottle(models.Model):
-    """Failed sign-ins counted per username (``user:<name>``) and per address (``ip:<addr>``)."""
+    """Failed sign-ins counted per username and address (``pair:<name>|<addr>``) and per address
+    (``ip:<addr>``); ``locked_until`` is when the current wait ends (accounts.lockout)."""
 
     key = models.CharField(max_length=200, unique=True)
     failures = models.PositiveIntegerField(default=0)
@@ -64,6 +65,25 @@ class SignInThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.failures} failures, locked until {self.locked_until}"
+
+
+class TemporaryPassword(models.Model):
+    """The user's password was chosen by someone else (an admin adding or resetting them):
+    until they choose their own, every page sends them to change it (accounts.middleware)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="temporary_password",
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"temporary password for {self.user} (set {self.set_at:%Y-%m-%d %H:%M})"
 
 
 class ConfidentialNote(ConfidentialRecord):

@@ -1,4 +1,8 @@
-"""Sign-in (password, then the TOTP code when the user has one) and TOTP enrolment."""
+"""The one sign-in path (password, then the TOTP code when the user has one) and TOTP enrolment.
+
+The admin's own sign-in page redirects here (``admin_sign_in``); ``accounts.middleware`` signs
+out any session of a user with a device that was not verified by a code.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,13 @@ import time
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login, user_login_failed
+from django.contrib.auth import get_user_model, login, logout, user_login_failed
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -38,7 +43,11 @@ class SignInView(LoginView):
     def form_valid(self, form: SignInForm) -> HttpResponse:
         user = form.get_user()
         if user_has_device(user, confirmed=True):
-            # The password was right; the session is not signed in until the code is too.
+            # The password was right; the session is not signed in until the code is too
+            # (login() is called only then). A session signed in as someone else ends first,
+            # so it is never one person's with another's password step pending.
+            if self.request.user.is_authenticated:
+                logout(self.request)
             self.request.session[PENDING_KEY] = {
                 "user": user.pk,
                 "backend": user.backend,
@@ -64,7 +73,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         return redirect("login")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if lockout.locked_until(user.get_username(), client_ip(request)) is None:
+        if lockout.wait_for(user.get_username(), client_ip(request)) is None:
             device = match_token(user, form.cleaned_data["token"])
         else:
             device = None
@@ -74,21 +83,34 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
             request.saferhood_second_factor = True
             login(request, user)
             otp_login(request, device)
-            target = pending.get("next") or settings.LOGIN_REDIRECT_URL
-            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-                target = settings.LOGIN_REDIRECT_URL
-            return redirect(target)
+            return redirect(safe_next(request, pending.get("next"), resolve_url(settings.LOGIN_REDIRECT_URL)))
         request.saferhood_failed_step = "second factor"
         user_login_failed.send(
             sender=__name__, credentials={"username": user.get_username()}, request=request
         )
-        until = lockout.locked_until(user.get_username(), client_ip(request))
-        if until is not None:
+        wait = lockout.wait_for(user.get_username(), client_ip(request))
+        if wait is not None:
             request.session.pop(PENDING_KEY, None)
-            messages.error(request, "This account is locked after too many failed sign-ins.")
+            messages.error(request, wait.message())
             return redirect("login")
         form.add_error("token", "The code is not right: enter the code your app shows now")
     return render(request, "accounts/sign_in_code.html", {"form": form})
+
+
+def safe_next(request: HttpRequest, target: str | None, default: str) -> str:
+    """``target`` if it stays on this site, else ``default`` (no open redirect)."""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@never_cache
+def admin_sign_in(request: HttpRequest) -> HttpResponse:
+    """The Django admin's sign-in page, replaced: one sign-in path, with the second factor."""
+    target = safe_next(request, request.GET.get("next"), reverse("admin:index"))
+    return redirect(f"{reverse('login')}?{urlencode({'next': target})}")
 
 
 def _qr_data_uri(device: TOTPDevice) -> str:
@@ -122,7 +144,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             audit.record(AuditAction.CHANGE, request=request, obj=user, detail={"two_factor": "enrolled"})
             messages.success(request, "Two-factor sign-in is on: you will be asked for a code each time.")
-            return redirect("two-factor")
+            return redirect(safe_next(request, request.GET.get("next"), reverse("two-factor")))
         form.add_error("token", "The code is not right: check the time on your phone and try the new code")
     context = {
         "form": form,
@@ -133,4 +155,4 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor.html", context)
 
 
-__all__ = ["SignInView", "sign_in_code", "two_factor"]
+__all__ = ["SignInView", "admin_sign_in", "safe_next", "sign_in_code", "two_factor"]

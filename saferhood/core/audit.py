@@ -46,13 +46,9 @@ _CHAIN_LOCK_KEY = 5_230_771
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    if settings.SAFERHOOD_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    from saferhood.core.security import client_address  # trusted proxies only (SAFERHOOD_TRUSTED_PROXIES)
+
+    return client_address(request)
 
 
 def _jsonable(value: Any) -> Any:

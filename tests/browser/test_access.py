@@ -30,6 +30,7 @@ owner = person("hal", "housing", "officer")
 person("pat", "police", "officer")
 person("lou", "police", "viewer")
 person("sid", "csp-team", "system_admin", is_staff=True, is_superuser=True)
+person("ada", "csp-team", "system_admin", is_staff=True, is_superuser=True)
 note = create_note(by_user=owner, owner_agency=owner.membership.agency, subject_name="Sam Victim",
                    subject_ref="H-1", text="Lives at 1 Secret Road")
 print(note.pk)
@@ -126,16 +127,46 @@ def test_the_admin_and_the_two_factor_page_work_under_the_csp(page) -> None:
     assert page.goto("/admin/accounts/confidentialnote/").status == 404
 
 
-def test_five_failed_sign_ins_lock_the_account(page) -> None:
+def _code(secret: str, drift: int = 0) -> str:
+    import base64
+
+    from django_otp.oath import totp
+
+    return f"{totp(base64.b32decode(secret), drift=drift):06d}"
+
+
+def test_the_admin_is_reached_only_through_sign_in_with_the_code(page) -> None:
+    sign_in(page, "ada", next_url="/account/two-factor/")
+    secret = page.get_by_test_id("totp-secret").inner_text()
+    page.get_by_label("Code from your authenticator app").fill(_code(secret))
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    assert "Two-factor sign-in is on" in page.get_by_test_id("message").inner_text()
+    page.get_by_test_id("sign-out").click()
+
+    page.goto("/admin/")  # the admin's own sign-in form is gone: Saferhood's asks
+    assert page.url.endswith("/sign-in/?next=%2Fadmin%2F")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    assert page.url.endswith("/sign-in/code/")
+    assert page.goto("/admin/").url.endswith("/sign-in/?next=%2Fadmin%2F")  # not signed in yet
+    page.goto("/sign-in/code/")  # the password step is still pending
+    page.get_by_label("Code from your authenticator app").fill(_code(secret, drift=1))
+    page.get_by_role("button", name="Continue").click()
+    assert page.url.endswith("/admin/")
+    assert page.get_by_role("heading", name="Site administration").is_visible()
+
+
+def test_five_failed_sign_ins_make_this_browser_wait(page) -> None:
     for attempt in range(1, 6):
         sign_in(page, "lou", password=f"wrong-password-{attempt}")
         error = page.get_by_test_id("error-summary").inner_text()
         if attempt < 5:
             assert "Enter a correct username and password" in error
-    assert "This account is locked" in error
-    # The right password no longer works while the lock lasts.
+    assert "Too many failed sign-ins for this username from here. Try again after" in error
+    # The right password no longer works from here while the wait lasts.
     sign_in(page, "lou")
-    assert "This account is locked" in page.get_by_test_id("error-summary").inner_text()
+    assert "Try again after" in page.get_by_test_id("error-summary").inner_text()
     assert "/sign-in/" in page.url
     page.screenshot(path=SCREENSHOTS / "access-locked.png")
 
@@ -154,6 +185,7 @@ def test_the_access_pages_are_accessible(browser, server) -> None:
             f"/notes/{note_id}/",
             "/audit/",
             "/account/two-factor/",
+            "/account/password/",
             "/agency/people/",
         ):
             page.goto(path)

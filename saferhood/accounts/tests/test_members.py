@@ -60,3 +60,71 @@ def test_officers_cannot_manage_people(client, db) -> None:
     assert client.get("/agency/people/").status_code == 403
     assert client.post("/agency/people/", NEW).status_code == 403
     assert not get_user_model().objects.filter(username="pc-new").exists()
+
+
+def _superuser_in(agency: str, username: str = "root"):
+    user = make_user(username, agency, "agency_admin")
+    user.is_superuser = user.is_staff = True
+    user.save()
+    return user
+
+
+def test_only_a_system_admin_changes_a_system_admin(client, db) -> None:
+    from django.test import Client
+
+    admin = make_user("police-admin", "police", "agency_admin")
+    chief = make_user("chief", "police", "system_admin")
+    root = _superuser_in("police")
+    client.force_login(admin)
+    page = client.get("/agency/people/").content.decode()
+    assert page.count('data-testid="not-manageable"') == 2  # chief and root: no form offered
+    for target in (chief, root):
+        member = Membership.objects.get(user=target)
+        before = sorted(member.roles.values_list("code", flat=True))
+        response = client.post(
+            f"/agency/people/{member.pk}/", {"roles": ["viewer"]}
+        )  # strip roles, switch off
+        assert response.status_code == 403
+        target.refresh_from_db()
+        assert target.is_active and sorted(member.roles.values_list("code", flat=True)) == before
+    assert (
+        AuditEvent.objects.filter(username="police-admin", action="denied", detail__wanted="change").count()
+        == 2
+    )
+    # A system admin may, and keeps the system admin role they cannot grant on this page.
+    sid = Client()
+    sid.force_login(make_user("sid", "csp-team", "system_admin"))
+    member = Membership.objects.get(user=chief)
+    assert sid.post(f"/agency/people/{member.pk}/?agency=police", {"roles": ["analyst"]}).status_code == 302
+    chief.refresh_from_db()
+    assert not chief.is_active
+    assert sorted(member.roles.values_list("code", flat=True)) == ["analyst", "system_admin"]
+
+
+def test_the_django_admin_follows_the_same_rule(client, db) -> None:
+    from django.contrib.auth.models import Permission
+
+    admin = make_user("police-admin", "police", "agency_admin")
+    admin.is_staff = True
+    admin.save()
+    admin.user_permissions.add(*Permission.objects.filter(codename__in=["view_user", "change_user"]))
+    root = _superuser_in("police")
+    pc = make_user("pc", "police", "officer")
+    nurse = make_user("nurse", "health", "officer")
+    client.force_login(admin)
+    assert client.get(f"/admin/auth/user/{pc.pk}/change/").status_code == 200
+    # Their own change page cannot make them a superuser.
+    mine = client.get(f"/admin/auth/user/{admin.pk}/change/").content.decode()
+    assert 'name="is_superuser"' not in mine and 'name="membership-0-roles"' not in mine
+    change = client.post(f"/admin/auth/user/{root.pk}/change/", {"username": "root", "is_active": ""})
+    assert change.status_code == 403
+    root.refresh_from_db()
+    assert root.is_active and root.is_superuser
+    assert (
+        client.post(
+            f"/admin/auth/user/{root.pk}/password/", {"password1": "x" * 20, "password2": "x" * 20}
+        ).status_code
+        == 403
+    )
+    # Another agency's person: not theirs to change either.
+    assert client.post(f"/admin/auth/user/{nurse.pk}/change/", {"username": "nurse"}).status_code == 403

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,48 @@ def test_production_refuses_to_start_without(missing: str) -> None:
     assert f"{missing} must be set in production" in result.stderr
 
 
-@pytest.mark.parametrize("path", ["/sign-in/", "/admin/login/"])
+def _start(env: dict[str, str], then: str = "print('started')") -> subprocess.CompletedProcess:
+    """Start Django the way gunicorn does: settings are read, apps load."""
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DEBUG"}
+    code = f"import django; django.setup(); {then}"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, **env, "DJANGO_SETTINGS_MODULE": "saferhood.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "says"),
+    [
+        ("dev-only-not-secret", "published, insecure key"),
+        ("django-insecure-0123456789abcdefghijklmnopqrstuvwxyz0123456789ABCDEF", "published, insecure key"),
+        ("short-but-random-Qx7!", "at least 50 characters"),
+        ("ab" * 40, "5 different ones"),
+    ],
+)
+def test_production_refuses_a_known_or_weak_secret_key(key: str, says: str) -> None:
+    result = _start({**PRODUCTION, "SECRET_KEY": key})
+    assert result.returncode != 0 and "started" not in result.stdout
+    assert "ImproperlyConfigured" in result.stderr and says in result.stderr
+    assert "secrets.token_urlsafe" in result.stderr  # the message names the fix
+
+
+def test_production_starts_with_a_strong_key_and_dev_keeps_its_default() -> None:
+    assert _start(PRODUCTION).stdout.strip() == "started"
+    dev = _start({"SAFERHOOD_PROFILE": "dev"})
+    assert dev.stdout.strip() == "started", dev.stderr
+
+
+def test_production_makes_system_admins_use_two_factor_sign_in() -> None:
+    then = "from django.conf import settings; print(settings.SAFERHOOD_SYSTEM_ADMIN_TWO_FACTOR)"
+    assert _start(PRODUCTION, then).stdout.strip() == "True"
+
+
+@pytest.mark.parametrize("path", ["/sign-in/"])
 def test_pages_carry_the_content_security_policy(client, db, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 200
@@ -93,3 +135,47 @@ def test_an_idle_session_is_signed_out(client, db, django_user_model, settings) 
     response = client.get("/notes/")
     assert response.status_code == 302 and "/sign-in/" in response["Location"]
     assert AuditEvent.objects.filter(username="idle", action="sign-out", detail__reason="idle").exists()
+
+
+def test_a_busy_session_ends_eight_hours_after_sign_in(client, db, django_user_model, settings) -> None:
+    """Activity moves the idle clock and Django's own expiry, never the 8-hour cap."""
+    from saferhood.core.models import AuditEvent
+    from saferhood.core.security import IDLE_KEY, SIGNED_IN_KEY
+
+    user = django_user_model.objects.create(username="busy")
+    user.set_password("a-long-enough-password-2026")
+    user.save()
+    assert (
+        client.post("/sign-in/", {"username": "busy", "password": "a-long-enough-password-2026"}).status_code
+        == 302
+    )
+    signed_in = client.session[SIGNED_IN_KEY]
+    assert abs(signed_in - time.time()) < 60
+
+    def rewind(seconds: int) -> None:
+        # A controlled clock: the sign-in happened `seconds` ago; the last request a moment ago.
+        session = client.session
+        session[SIGNED_IN_KEY] = signed_in - seconds
+        session[IDLE_KEY] = int(time.time()) - 90  # used 90 s ago: the idle stamp is rewritten
+        session.save()
+
+    rewind(settings.SESSION_COOKIE_AGE - 60)
+    assert client.get("/notes/").status_code == 200
+    assert client.session[SIGNED_IN_KEY] == signed_in - (settings.SESSION_COOKIE_AGE - 60)  # not moved
+    rewind(settings.SESSION_COOKIE_AGE)
+    response = client.get("/notes/")
+    assert response.status_code == 302 and "/sign-in/" in response["Location"]
+    assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(
+        username="busy", action="sign-out", detail__reason="session-limit"
+    ).exists()
+
+
+def test_a_session_without_a_sign_in_time_is_not_kept(client, db, django_user_model) -> None:
+    from saferhood.core.security import SIGNED_IN_KEY
+
+    client.force_login(django_user_model.objects.create(username="old-session"))
+    session = client.session
+    del session[SIGNED_IN_KEY]  # a session from before the cap existed
+    session.save()
+    assert client.get("/notes/").status_code == 302
