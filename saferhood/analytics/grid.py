@@ -119,6 +119,44 @@ def default_cell_size(width: float, height: float) -> float:
     return 1.0
 
 
+def grid_dimensions(
+    extent: tuple[float, float, float, float], cell_size: float | None, *, bounded: bool
+) -> tuple[float, float, float, int, int]:
+    """Cell size, origin and shape of the grid :func:`make_grid` builds over an extent.
+
+    Arithmetic only, so a caller can know a grid's size before building it (the analysis budget).
+
+    Parameters
+    ----------
+    extent : (xmin, ymin, xmax, ymax)
+        BNG metres: a boundary's bounds, or the points' bounding box.
+    cell_size : float, optional
+        Metres; default :func:`default_cell_size` of the extent.
+    bounded : bool
+        True when the extent is a boundary's; False for points, where a point exactly on the far
+        edge still needs a cell.
+
+    Returns
+    -------
+    cell_size, x0, y0 : float
+    nx, ny : int
+    """
+    xmin, ymin, xmax, ymax = extent
+    if cell_size is None:
+        cell_size = default_cell_size(xmax - xmin, ymax - ymin)
+    if not (cell_size > 0 and math.isfinite(cell_size)):
+        raise ValueError("cell_size must be a positive number of metres")
+    x0 = math.floor(xmin / cell_size) * cell_size
+    y0 = math.floor(ymin / cell_size) * cell_size
+    if bounded:
+        nx = max(1, math.ceil((xmax - x0) / cell_size))
+        ny = max(1, math.ceil((ymax - y0) / cell_size))
+    else:
+        nx = max(1, math.floor((xmax - x0) / cell_size) + 1)
+        ny = max(1, math.floor((ymax - y0) / cell_size) + 1)
+    return float(cell_size), float(x0), float(y0), nx, ny
+
+
 def make_grid(
     boundary_bng: shapely.Geometry | None = None,
     points_xy: tuple[Any, Any] | None = None,
@@ -158,20 +196,12 @@ def make_grid(
         ymin, ymax = float(y[ok].min()), float(y[ok].max())
     else:
         raise ValueError("give a boundary or points")
-    if cell_size is None:
-        cell_size = default_cell_size(xmax - xmin, ymax - ymin)
-    if not (cell_size > 0 and math.isfinite(cell_size)):
-        raise ValueError("cell_size must be a positive number of metres")
-    x0 = math.floor(xmin / cell_size) * cell_size
-    y0 = math.floor(ymin / cell_size) * cell_size
+    cell_size, x0, y0, nx, ny = grid_dimensions(
+        (xmin, ymin, xmax, ymax), cell_size, bounded=boundary_bng is not None
+    )
     if boundary_bng is None:
-        # A point exactly on the far edge still needs a cell.
-        nx = max(1, math.floor((xmax - x0) / cell_size) + 1)
-        ny = max(1, math.floor((ymax - y0) / cell_size) + 1)
         mask = np.ones((ny, nx), dtype=bool)
     else:
-        nx = max(1, math.ceil((xmax - x0) / cell_size))
-        ny = max(1, math.ceil((ymax - y0) / cell_size))
         xs = x0 + np.arange(nx) * cell_size
         ys = y0 + np.arange(ny) * cell_size
         gx, gy = np.meshgrid(xs, ys)
