@@ -209,7 +209,7 @@ SAFERHOOD_API_RATES = {
 # takes a few seconds and a few hundred MB.
 SAFERHOOD_ANALYSIS_BUDGET = {
     "cells": int(os.environ.get("SAFERHOOD_BUDGET_CELLS", "50000")),
-    "points": int(os.environ.get("SAFERHOOD_BUDGET_POINTS", "400000")),
+    "points": int(os.environ.get("SAFERHOOD_BUDGET_POINTS", "250000")),
     "convolution_cells": int(os.environ.get("SAFERHOOD_BUDGET_CONVOLUTION_CELLS", "4000000")),
     "kde_ring": int(os.environ.get("SAFERHOOD_BUDGET_KDE_RING", "50000000")),
     "cell_periods": int(os.environ.get("SAFERHOOD_BUDGET_CELL_PERIODS", "1000000")),

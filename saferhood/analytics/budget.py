@@ -23,7 +23,7 @@ class Limits:
     """The most an analysis may cost; see each check for what is counted."""
 
     cells: int = 50_000  # grid rectangle cells (nx × ny): arrays, mask, one GeoJSON feature per cell
-    points: int = 400_000  # located records read into memory for one analysis
+    points: int = 250_000  # located records read into memory for one analysis
     convolution_cells: int = 4_000_000  # KDE or Gi* window: the grid padded by the kernel, per FFT
     kde_ring: int = 50_000_000  # KDE exact edge sum: distinct points × cells on the kernel's edge
     cell_periods: int = 1_000_000  # hotspot classes: cells × periods (a Gi* and a trend per cell)

@@ -7,11 +7,10 @@ analyses' own smaller rate) and refused with a 422 before any work when over the
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import NinjaJSONEncoder
 
 from saferhood.core.api_errors import responses
 from saferhood.core.throttling import ClientThrottle
@@ -131,11 +130,14 @@ def _grid_params(query: GridQuery) -> GridParams:
     )
 
 
-def _answer(call) -> dict[str, Any]:
+def _answer(call) -> HttpResponse:
     try:
-        return call()
+        result = call()
     except (AnalysisError, OverBudget) as exc:
         raise HttpError(422, str(exc)) from exc
+    # Rendered here: validating a 50,000-feature GeoJSON against the documented dict schema would
+    # cost more than building it.
+    return JsonResponse(result, encoder=NinjaJSONEncoder)
 
 
 CODE = Path(
@@ -149,7 +151,7 @@ CODE = Path(
     summary="Hotspots: counts, KDE and Gi* per grid cell (GeoJSON)",
     description=BUDGET,
 )
-def area_hotspots(request: HttpRequest, query: Query[GridQuery], code: str = CODE) -> dict[str, Any]:
+def area_hotspots(request: HttpRequest, query: Query[GridQuery], code: str = CODE) -> HttpResponse:
     area = _area(code)
     start, end = _months(area, query)
     return _answer(lambda: analyses.hotspots(area, start, end, query.crime_type, _grid_params(query)))
@@ -161,7 +163,7 @@ def area_hotspots(request: HttpRequest, query: Query[GridQuery], code: str = COD
     summary="Change per grid cell between two periods (GeoJSON)",
     description=BUDGET,
 )
-def area_hotspot_change(request: HttpRequest, query: Query[ChangeQuery], code: str = CODE) -> dict[str, Any]:
+def area_hotspot_change(request: HttpRequest, query: Query[ChangeQuery], code: str = CODE) -> HttpResponse:
     area = _area(code)
     start, end = _months(area, query)
     before = None
@@ -188,9 +190,7 @@ def area_hotspot_change(request: HttpRequest, query: Query[ChangeQuery], code: s
     summary="Emerging-hotspot class per grid cell (GeoJSON)",
     description=BUDGET,
 )
-def area_hotspot_classes(
-    request: HttpRequest, query: Query[ClassesQuery], code: str = CODE
-) -> dict[str, Any]:
+def area_hotspot_classes(request: HttpRequest, query: Query[ClassesQuery], code: str = CODE) -> HttpResponse:
     area = _area(code)
     start, end = _months(area, query)
     return _answer(
@@ -206,9 +206,7 @@ def area_hotspot_classes(
     summary="Snap points ranked by records (with the snap-point caveat)",
     description=BUDGET,
 )
-def area_repeat_locations(
-    request: HttpRequest, query: Query[RepeatQuery], code: str = CODE
-) -> dict[str, Any]:
+def area_repeat_locations(request: HttpRequest, query: Query[RepeatQuery], code: str = CODE) -> HttpResponse:
     area = _area(code)
     start, end = _months(area, query)
     return _answer(lambda: analyses.repeat_locations_for(area, start, end, query.crime_type, top=query.top))
@@ -220,7 +218,7 @@ def area_repeat_locations(
     summary="Emerging-trend alerts for the areas within this one × crime type",
     description=" Refused with a 422 naming the fix when over the analysis budget (series × months tested).",
 )
-def area_alerts(request: HttpRequest, query: Query[AlertQuery], code: str = CODE) -> dict[str, Any]:
+def area_alerts(request: HttpRequest, query: Query[AlertQuery], code: str = CODE) -> HttpResponse:
     area = _area(code)
     start, end = _months(area, query)
     if query.start is None:
