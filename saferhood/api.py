@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import Throttled, ValidationError
 
-from saferhood.core.api_errors import validation_detail
+from saferhood.core.api_errors import statuses_text, validation_detail
 from saferhood.core.throttling import ClientThrottle
 
 api = NinjaAPI(
@@ -22,7 +22,7 @@ api = NinjaAPI(
     description="Evidence base for a Community Safety Partnership: areas, profiles and police.uk data. "
     "Area data (profiles, analyses) is public open data and needs no sign-in; every route is rate "
     "limited per client (429 with Retry-After) and analyses are refused (422) above a cost budget. "
-    'Every error is {"detail": "…"} naming the parameter and the fix.',
+    'Every error is {"detail": "…"} naming the parameter and the fix. ' + statuses_text(),
     urls_namespace="api",
     throttle=[ClientThrottle("api")],
 )

@@ -45,8 +45,9 @@ def responses(ok: Any = None, *errors: int, status: int = 200) -> dict[int, Any]
     return out
 
 
-def describe(code: int) -> str:
-    return ERROR_MEANINGS.get(code, "Error.")
+def statuses_text() -> str:
+    """What each error status means, for the API's description."""
+    return " ".join(f"{code}: {text}" for code, text in ERROR_MEANINGS.items())
 
 
 def validation_detail(errors: list[dict[str, Any]]) -> str:
