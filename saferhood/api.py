@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import Throttled, ValidationError
 
-from saferhood.core.api_errors import statuses_text, validation_detail
+from saferhood.core.api_errors import InputParser, statuses_text, validation_detail
 from saferhood.core.throttling import ClientThrottle
 
 api = NinjaAPI(
@@ -25,6 +25,7 @@ api = NinjaAPI(
     'Every error is {"detail": "…"} naming the parameter and the fix. ' + statuses_text(),
     urls_namespace="api",
     throttle=[ClientThrottle("api")],
+    parser=InputParser(),
 )
 
 

@@ -14,6 +14,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from saferhood.accounts.tests.conftest import make_user
+
 METHODS = {"get", "post", "put", "patch", "delete"}
 
 
@@ -43,6 +45,8 @@ def test_every_operation_documents_its_errors_in_one_shape(schema: dict) -> None
             expected |= {"401", "403"}
         if re.search(r"\{\w+_id\}|\{code\}", path):
             expected.add("404")
+        if "requestBody" in op:
+            expected.add("400")  # an unreadable JSON body
         documented = set(op["responses"])
         if not expected <= documented:
             missing.append(f"{method.upper()} {path}: {sorted(expected - documented)}")
@@ -107,3 +111,14 @@ def test_documented_errors_are_what_a_client_gets(client: Client, db) -> None:
     signed_in.force_login(user)
     assert detail(signed_in.get("/api/v1/tasking/problems/not-a-number"), 422).startswith("'problem_id': ")
     assert detail(signed_in.get("/api/v1/cctv/deployments/999999"), 404)
+
+
+def test_nul_characters_are_refused_not_a_server_error(db) -> None:
+    # PostgreSQL cannot hold NUL in text: a search for "a\x00b" used to be a 500 (the audit row failed).
+    client = Client()
+    client.force_login(make_user("nul-user", "police", "officer"))
+    refused = client.get("/api/v1/notes", {"q": "a\x00b"})
+    assert refused.status_code == 422 and refused.json()["detail"].startswith("'q': text may not contain NUL")
+    assert client.get("/api/v1/areas/E08000028/profile", {"type": "asb\x00"}).status_code == 422
+    body = client.post("/api/v1/cctv/cameras", {"asset_tag": "CAM\x0001"}, content_type="application/json")
+    assert body.status_code == 400 and body.json() == {"detail": "Cannot parse request body"}

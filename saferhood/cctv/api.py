@@ -263,7 +263,7 @@ def ranked_requests(
 
 @router.post(
     "/cctv/requests",
-    response=responses(RequestOut, *SIGNED_IN, status=201),
+    response=responses(RequestOut, 400, *SIGNED_IN, status=201),
     summary="Add a deployment request (needs CHANGE)",
 )
 def create_request(request: HttpRequest, payload: RequestIn) -> Status:
@@ -355,7 +355,7 @@ def _run(action: Any) -> Any:
 
 @router.post(
     "/cctv/cameras",
-    response=responses(CameraOut, *SIGNED_IN, status=201),
+    response=responses(CameraOut, 400, *SIGNED_IN, status=201),
     summary="Add a camera to the stock (needs CHANGE)",
 )
 def add_camera(request: HttpRequest, payload: CameraIn) -> Status:
@@ -369,7 +369,7 @@ def add_camera(request: HttpRequest, payload: CameraIn) -> Status:
 
 @router.post(
     "/cctv/requests/{request_id}/decision",
-    response=responses(RequestOut, 404, *SIGNED_IN),
+    response=responses(RequestOut, 404, 400, *SIGNED_IN),
     summary="Approve or decline a request (needs CHANGE)",
 )
 def decide(request: HttpRequest, request_id: int, payload: DecisionIn) -> dict[str, Any]:
@@ -390,7 +390,7 @@ def decide(request: HttpRequest, request_id: int, payload: DecisionIn) -> dict[s
 
 @router.post(
     "/cctv/deployments",
-    response=responses(DeploymentOut, *SIGNED_IN, status=201),
+    response=responses(DeploymentOut, 400, *SIGNED_IN, status=201),
     by_alias=True,
     summary="Deploy an available camera for a request or at a place (needs CHANGE)",
 )
@@ -425,7 +425,7 @@ def deploy(request: HttpRequest, payload: DeployIn) -> Status:
 
 @router.post(
     "/cctv/deployments/{deployment_id}/end",
-    response=responses(DeploymentOut, 404, *SIGNED_IN),
+    response=responses(DeploymentOut, 404, 400, *SIGNED_IN),
     by_alias=True,
     summary="End a deployment: the camera comes down and is available again (needs CHANGE)",
 )

@@ -175,7 +175,7 @@ def meeting_pack(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
 
 @router.post(
     "/tasking/meetings/{meeting_id}/problems",
-    response=responses(ProblemOut, 404, *SIGNED_IN, status=201),
+    response=responses(ProblemOut, 404, 400, *SIGNED_IN, status=201),
     summary="Raise a problem",
 )
 def create_problem(request: HttpRequest, meeting_id: int, body: ProblemIn) -> Status:
@@ -210,7 +210,7 @@ def problem_actions(request: HttpRequest, problem_id: int) -> list[Action]:
 
 @router.post(
     "/tasking/problems/{problem_id}/actions",
-    response=responses(ActionOut, 404, *SIGNED_IN, status=201),
+    response=responses(ActionOut, 404, 400, *SIGNED_IN, status=201),
     summary="Agree an action",
 )
 def create_action(request: HttpRequest, problem_id: int, body: ActionIn) -> Status:
@@ -232,7 +232,7 @@ def create_action(request: HttpRequest, problem_id: int, body: ActionIn) -> Stat
 
 @router.post(
     "/tasking/actions/{action_id}/update",
-    response=responses(ActionOut, 404, *SIGNED_IN),
+    response=responses(ActionOut, 404, 400, *SIGNED_IN),
     summary="Update an action",
 )
 def update_action(request: HttpRequest, action_id: int, body: ActionUpdateIn) -> Action:
@@ -243,7 +243,7 @@ def update_action(request: HttpRequest, action_id: int, body: ActionUpdateIn) ->
 
 @router.post(
     "/tasking/problems/{problem_id}/escalate",
-    response=responses(ProblemOut, 404, *SIGNED_IN),
+    response=responses(ProblemOut, 404, 400, *SIGNED_IN),
     summary="Escalate to Borough Tasking or return to Town Tasking",
 )
 def escalate(request: HttpRequest, problem_id: int, body: EscalationIn) -> Problem:
