@@ -57,6 +57,23 @@ def test_every_operation_documents_its_errors_in_one_shape(schema: dict) -> None
     assert missing == []
 
 
+def test_only_the_area_routes_are_open_without_sign_in(schema: dict, client: Client) -> None:
+    # docs/adr/0004-public-area-data.md: area data (police.uk and ONS open data) is public; the rest is not.
+    public = {f"{method.upper()} {path}" for path, method, op in operations(schema) if not op.get("security")}
+    assert public and all(p.startswith("GET /api/v1/areas/{code}") for p in public), public
+    signed_out = {
+        path: client.get(
+            path.replace("{note_id}", "1")
+            .replace("{meeting_id}", "1")
+            .replace("{problem_id}", "1")
+            .replace("{deployment_id}", "1")
+        ).status_code
+        for path, method, op in operations(schema)
+        if op.get("security") and method == "get"
+    }
+    assert set(signed_out.values()) == {401}, signed_out
+
+
 def _param(schema: dict, path: str, name: str) -> dict:
     op = schema["paths"][path]["get"]
     (param,) = [p for p in op["parameters"] if p["name"] == name]
