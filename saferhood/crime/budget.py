@@ -15,6 +15,7 @@ from saferhood.analytics import budget
 from saferhood.analytics.budget import Limits, OverBudget
 from saferhood.analytics.grid import to_bng
 from saferhood.areas.models import Area
+from saferhood.core.months import month_range
 from saferhood.crime.models import MonthlyCount
 from saferhood.crime.points import area_boundary, record_query, type_filter
 from saferhood.crime.profiles import area_filter
@@ -102,8 +103,6 @@ def check_alerts(
     area: Area, column: str, level: str, type_key: str, history_start: str, start: str, end: str
 ) -> None:
     """Refuse alerts that would run more tests (area × type series × months) than the budget."""
-    from saferhood.core.months import month_range
-
     rows = MonthlyCount.objects.filter(**area_filter(area), month__gte=history_start, month__lte=end)
     series = type_filter(rows, type_key).values(column, "crime_type").distinct().count()
     budget.check_tests(series, len(month_range(start, end)), level=level, limits=limits())
