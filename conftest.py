@@ -19,3 +19,12 @@ def django_db_setup(django_db_setup, django_db_blocker):  # noqa: F811 - extends
 
     with django_db_blocker.unblock():
         import_geography(None)
+
+
+@pytest.fixture(autouse=True)
+def _generous_api_rates(settings):
+    """Tests call the API far faster than anyone may: rate limits get their own tests (test_api_limits)."""
+    settings.SAFERHOOD_API_RATES = {
+        "api": ("100000/min", "100000/min"),
+        "analysis": ("100000/min", "100000/min"),
+    }

@@ -250,6 +250,33 @@ SAFERHOOD_AUDIT_CHECKPOINT_DIR = Path(
     os.environ.get("SAFERHOOD_AUDIT_CHECKPOINT_DIR", BASE_DIR / "var" / "audit-checkpoints")
 )
 
+# --- API rate limits and analysis budget (docs/adr/0004-public-area-data.md) ---------------------
+# Per client: anonymous by address (honouring SAFERHOOD_TRUSTED_PROXIES), signed in by user.
+# Rates are "requests/period" (s, min, hour, day); "api" covers every API route, "analysis" the
+# grid and alert analyses on top. Buckets live in Django's cache: with several server processes
+# point CACHES at a shared backend (database or Redis) so they share one limit.
+SAFERHOOD_API_RATES = {
+    "api": (
+        os.environ.get("SAFERHOOD_API_RATE_ANON", "120/min"),
+        os.environ.get("SAFERHOOD_API_RATE_USER", "600/min"),
+    ),
+    "analysis": (
+        os.environ.get("SAFERHOOD_ANALYSIS_RATE_ANON", "20/min"),
+        os.environ.get("SAFERHOOD_ANALYSIS_RATE_USER", "120/min"),
+    ),
+}
+# The most one analysis may cost, checked before any record is read or grid built (API and pages
+# alike); keys as saferhood.analytics.budget.Limits. Measured on 2 cores: the worst request allowed
+# takes a few seconds and a few hundred MB.
+SAFERHOOD_ANALYSIS_BUDGET = {
+    "cells": int(os.environ.get("SAFERHOOD_BUDGET_CELLS", "50000")),
+    "points": int(os.environ.get("SAFERHOOD_BUDGET_POINTS", "250000")),
+    "convolution_cells": int(os.environ.get("SAFERHOOD_BUDGET_CONVOLUTION_CELLS", "4000000")),
+    "kde_ring": int(os.environ.get("SAFERHOOD_BUDGET_KDE_RING", "50000000")),
+    "cell_periods": int(os.environ.get("SAFERHOOD_BUDGET_CELL_PERIODS", "1000000")),
+    "tests": int(os.environ.get("SAFERHOOD_BUDGET_TESTS", "30000")),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

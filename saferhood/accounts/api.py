@@ -10,6 +10,7 @@ from ninja.security import django_auth
 
 from saferhood.accounts.models import ConfidentialNote
 from saferhood.accounts.scoping import scoped_object, scoped_search
+from saferhood.core.api_errors import SIGNED_IN, responses
 
 router = Router(tags=["confidential notes"], auth=django_auth)
 
@@ -28,12 +29,20 @@ class NoteOut(Schema):
         return obj.owner_agency.slug
 
 
-@router.get("/notes/{note_id}", response=NoteOut, summary="One confidential note (404 unless you may see it)")
+@router.get(
+    "/notes/{note_id}",
+    response=responses(NoteOut, 404, *SIGNED_IN),
+    summary="One confidential note (404 unless you may see it)",
+)
 def get_note(request: HttpRequest, note_id: int) -> ConfidentialNote:
     return scoped_object(request, ConfidentialNote, note_id)
 
 
-@router.get("/notes", response=list[NoteOut], summary="Search the notes you may see by person's name")
+@router.get(
+    "/notes",
+    response=responses(list[NoteOut], *SIGNED_IN),
+    summary="Search the notes you may see by person's name",
+)
 def search_notes(request: HttpRequest, q: str) -> list[ConfidentialNote]:
     qs = scoped_search(request, ConfidentialNote, {"q": q})
     return list(qs.filter(subject_name__icontains=q.strip()[:200]).select_related("owner_agency")[:100])

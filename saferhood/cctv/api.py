@@ -21,6 +21,7 @@ from saferhood.analytics.cctv import TEST_NAME
 from saferhood.areas.models import Area
 from saferhood.cctv import services
 from saferhood.cctv.models import Camera, Deployment, DeploymentRequest
+from saferhood.core.api_errors import SIGNED_IN, responses
 from saferhood.crime.models import ALL_CRIME_TYPE_NAMES, CRIME_TYPES
 from saferhood.crime.profiles import find_area
 
@@ -212,14 +213,18 @@ def _deployment_out(d: Deployment) -> dict[str, Any]:
     }
 
 
-@router.get("/cctv/cameras", response=list[CameraOut], summary="The camera stock and each camera's status")
+@router.get(
+    "/cctv/cameras",
+    response=responses(list[CameraOut], *SIGNED_IN),
+    summary="The camera stock and each camera's status",
+)
 def cameras(request: HttpRequest) -> list[Camera]:
     return list(Camera.objects.all())
 
 
 @router.get(
     "/cctv/requests",
-    response=RankingOut,
+    response=responses(RankingOut, *SIGNED_IN),
     by_alias=True,
     summary="Pending requests in an area, ranked by weighted incidents within the radius",
 )
@@ -256,7 +261,11 @@ def ranked_requests(
     }
 
 
-@router.post("/cctv/requests", response={201: RequestOut}, summary="Add a deployment request (needs CHANGE)")
+@router.post(
+    "/cctv/requests",
+    response=responses(RequestOut, 400, *SIGNED_IN, status=201),
+    summary="Add a deployment request (needs CHANGE)",
+)
 def create_request(request: HttpRequest, payload: RequestIn) -> Status:
     services.require_change(request.user, request, "request a camera")
     agency = Agency.objects.filter(slug=payload.requesting_agency, active=True).first()
@@ -283,7 +292,7 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Status:
 
 @router.get(
     "/cctv/deployments",
-    response=list[DeploymentOut],
+    response=responses(list[DeploymentOut], *SIGNED_IN),
     by_alias=True,
     summary="Deployments in an area (all, or only those due for review on a date), each with its evaluation",
 )
@@ -300,7 +309,7 @@ def deployments(
 
 @router.get(
     "/cctv/deployments/{deployment_id}",
-    response=DeploymentOut,
+    response=responses(DeploymentOut, 404, *SIGNED_IN),
     by_alias=True,
     summary="One deployment with its before/during/after evaluation",
 )
@@ -344,7 +353,11 @@ def _run(action: Any) -> Any:
         raise HttpError(422, str(exc)) from exc
 
 
-@router.post("/cctv/cameras", response={201: CameraOut}, summary="Add a camera to the stock (needs CHANGE)")
+@router.post(
+    "/cctv/cameras",
+    response=responses(CameraOut, 400, *SIGNED_IN, status=201),
+    summary="Add a camera to the stock (needs CHANGE)",
+)
 def add_camera(request: HttpRequest, payload: CameraIn) -> Status:
     camera = _run(
         lambda: services.add_camera(
@@ -356,7 +369,7 @@ def add_camera(request: HttpRequest, payload: CameraIn) -> Status:
 
 @router.post(
     "/cctv/requests/{request_id}/decision",
-    response=RequestOut,
+    response=responses(RequestOut, 404, 400, *SIGNED_IN),
     summary="Approve or decline a request (needs CHANGE)",
 )
 def decide(request: HttpRequest, request_id: int, payload: DecisionIn) -> dict[str, Any]:
@@ -377,7 +390,7 @@ def decide(request: HttpRequest, request_id: int, payload: DecisionIn) -> dict[s
 
 @router.post(
     "/cctv/deployments",
-    response={201: DeploymentOut},
+    response=responses(DeploymentOut, 400, *SIGNED_IN, status=201),
     by_alias=True,
     summary="Deploy an available camera for a request or at a place (needs CHANGE)",
 )
@@ -412,7 +425,7 @@ def deploy(request: HttpRequest, payload: DeployIn) -> Status:
 
 @router.post(
     "/cctv/deployments/{deployment_id}/end",
-    response=DeploymentOut,
+    response=responses(DeploymentOut, 404, 400, *SIGNED_IN),
     by_alias=True,
     summary="End a deployment: the camera comes down and is available again (needs CHANGE)",
 )

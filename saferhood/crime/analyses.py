@@ -15,14 +15,16 @@ import numpy as np
 import pandas as pd
 
 from saferhood.analytics import alerts as alert_lib
+from saferhood.analytics import budget as budget_lib
 from saferhood.analytics.classify import ClassifyParams, count_by_period, hotspot_classify
 from saferhood.analytics.gistar import gistar
-from saferhood.analytics.grid import Grid, count_points, grid_features, make_grid
+from saferhood.analytics.grid import Grid, count_points, grid_dimensions, grid_features, make_grid
 from saferhood.analytics.hotspot_change import hotspot_change_points
 from saferhood.analytics.kde import BANDWIDTH_RULE, default_bandwidth, kde
 from saferhood.analytics.repeats import SNAP_POINT_CAVEAT, repeat_locations
 from saferhood.areas.models import Area, AreaLevel
 from saferhood.core.months import add_months, month_range, previous_period
+from saferhood.crime import budget
 from saferhood.crime.coverage import coverage_for
 from saferhood.crime.points import AreaPoints, area_points
 from saferhood.crime.profiles import (
@@ -35,6 +37,18 @@ from saferhood.crime.profiles import (
 )
 
 KDE_UNITS = "records per square kilometre over the period"
+
+# What an analyst may ask for; the API's query schema shows the same bounds (api_analytics.py).
+CELL_M = (25.0, 5000.0)
+BANDWIDTH_M = (10.0, 20000.0)
+BANDWIDTH_ADJUST = (0.1, 10.0)
+DISTANCE_M = (10.0, 10000.0)
+ALPHA = (0.0, 0.5)  # exclusive at both ends
+TOP = (1, 500)
+PERIOD_MONTHS = (1, 12)
+
+
+OverBudget = budget_lib.OverBudget  # a request over the analysis budget: a 422 naming the fix
 
 
 class AnalysisError(ValueError):
@@ -57,19 +71,19 @@ class GridParams:
     fdr: bool = True
 
     def check(self) -> None:
-        if self.cell is not None and not 10 <= self.cell <= 5000:
-            raise AnalysisError(f"'cell': must be between 10 and 5,000 metres, not {self.cell:g}", "cell")
-        if self.bandwidth is not None and not 10 <= self.bandwidth <= 20000:
+        if self.cell is not None and not CELL_M[0] <= self.cell <= CELL_M[1]:
+            raise AnalysisError(f"'cell': must be between 25 and 5,000 metres, not {self.cell:g}", "cell")
+        if self.bandwidth is not None and not BANDWIDTH_M[0] <= self.bandwidth <= BANDWIDTH_M[1]:
             raise AnalysisError(
                 f"'bandwidth': must be between 10 and 20,000 metres, not {self.bandwidth:g}", "bandwidth"
             )
-        if not 0.1 <= self.bandwidth_adjust <= 10:
+        if not BANDWIDTH_ADJUST[0] <= self.bandwidth_adjust <= BANDWIDTH_ADJUST[1]:
             raise AnalysisError("'bandwidth_adjust': must be between 0.1 and 10", "bandwidth_adjust")
-        if self.distance is not None and not 10 <= self.distance <= 10000:
+        if self.distance is not None and not DISTANCE_M[0] <= self.distance <= DISTANCE_M[1]:
             raise AnalysisError(
                 f"'distance': must be between 10 and 10,000 metres, not {self.distance:g}", "distance"
             )
-        if not 0 < self.alpha < 0.5:
+        if not ALPHA[0] < self.alpha < ALPHA[1]:
             raise AnalysisError(f"'alpha': must be above 0 and below 0.5, not {self.alpha:g}", "alpha")
 
 
@@ -94,8 +108,17 @@ def _coverage_part(points: AreaPoints) -> dict[str, Any]:
     }
 
 
-def _grid(points: AreaPoints, cell: float | None) -> Grid:
+def _grid(points: AreaPoints, cell: float | None, area: Area, distance: float | None = None) -> Grid:
+    """The grid over the area (or its records), refused before it is built if over budget."""
     xy = (points.records.x.to_numpy(), points.records.y.to_numpy())
+    if points.boundary is not None and not points.boundary.is_empty:
+        extent, bounded = tuple(points.boundary.bounds), True
+    else:
+        extent, bounded = (xy[0].min(), xy[1].min(), xy[0].max(), xy[1].max()), False
+    limits = budget.limits()
+    size, _ = budget_lib.check_cells(extent, cell, bounded=bounded, where=area.name, limits=limits)
+    nx, ny = grid_dimensions(extent, size, bounded=bounded)[3:]
+    budget_lib.check_window(nx, ny, size, distance, limits=limits)
     try:
         return make_grid(points.boundary, xy, cell)
     except ValueError as exc:
@@ -147,15 +170,25 @@ def hotspot_grid(
     """Counts, quartic KDE and Gi* per grid cell over the area's located records."""
     start, end, type_key, type_label = _period(start, end, type_value)
     params.check()
+    budget.check_grid_request(area, start, end, type_key, params.cell)
     points = area_points(area, start, end, type_key)
     parameters = {"from": start, "to": end, "type": type_label, **asdict(params)}
     result = HotspotGrid(area, points, parameters)
     if len(points.records) < 2:
         return result
     x, y = points.records.x.to_numpy(), points.records.y.to_numpy()
-    grid = _grid(points, params.cell)
+    grid = _grid(points, params.cell, area, params.distance)
     counts = count_points(grid, x, y)
     bandwidth = params.bandwidth or default_bandwidth(x, y)
+    distinct = len(points.records[["x", "y"]].drop_duplicates())
+    budget_lib.check_kde(
+        grid.nx,
+        grid.ny,
+        grid.cell_size,
+        bandwidth * params.bandwidth_adjust,
+        distinct,
+        limits=budget.limits(),
+    )
     try:
         density = kde(grid, x, y, bandwidth=bandwidth, bandwidth_adjust=params.bandwidth_adjust) * 1e6
     except ValueError as exc:
@@ -238,6 +271,7 @@ def hotspot_change(
         before_period, after_period = (start, add_months(split, -1)), (split, end)
     else:
         before_period, after_period = before or previous_period(start, end), (start, end)
+    budget.check_grid_request(area, min(before_period[0], start), end, type_key, params.cell)
     points = area_points(area, min(before_period[0], start), end, type_key)
     parameters = {
         "before": {"from": before_period[0], "to": before_period[1]},
@@ -252,7 +286,7 @@ def hotspot_change(
         return _empty(
             area, parameters, points, "Fewer than two located records in these periods: no change analysis."
         )
-    grid = _grid(points, params.cell)
+    grid = _grid(points, params.cell, area)
     parameters["cell"] = grid.cell_size
     change = hotspot_change_points(
         grid, frame.x.to_numpy(), frame.y.to_numpy(), frame.month.to_numpy(),
@@ -305,14 +339,15 @@ def hotspot_classes(
     """Emerging-hotspot class per cell over consecutive periods (Chainey's taxonomy, as sfhotspot)."""
     start, end, type_key, type_label = _period(start, end, type_value)
     params.check()
-    if not 1 <= period_months <= 12:
+    if not PERIOD_MONTHS[0] <= period_months <= PERIOD_MONTHS[1]:
         raise AnalysisError("'period_months': must be between 1 and 12", "period_months")
     classify = classify or ClassifyParams(critical_p=params.alpha, fdr=params.fdr)
+    periods = len(month_range(start, end)) // period_months
+    budget.check_grid_request(area, start, end, type_key, params.cell, periods=periods)
     points = area_points(area, start, end, type_key)
     parameters = {"from": start, "to": end, "type": type_label, "cell": params.cell,
                   "period_months": period_months, **classify.as_dict()}  # fmt: skip
     frame = points.records
-    periods = len(month_range(start, end)) // period_months
     if len(frame) < 2 or periods < 3:
         why = "Fewer than three periods" if periods < 3 else "Fewer than two located records"
         return _empty(area, parameters, points, f"{why}: no classification.")
@@ -322,8 +357,9 @@ def hotspot_classes(
             "Some months of this period have no points (see caveats): a classification over periods needs every "
             "period complete. Choose a period with records for every month.",
         )  # fmt: skip
-    grid = _grid(points, params.cell)
+    grid = _grid(points, params.cell, area, params.distance)
     parameters["cell"] = grid.cell_size
+    budget_lib.check_cell_periods(grid.nx * grid.ny, periods, grid.cell_size, limits=budget.limits())
     labels, counts = count_by_period(
         grid,
         frame.x.to_numpy(),
@@ -376,9 +412,11 @@ def repeat_locations_for(
     ``points`` may pass in the same period's records already read (the page's hotspot map).
     """
     start, end, type_key, type_label = _period(start, end, type_value)
-    if not 1 <= top <= 500:
+    if not TOP[0] <= top <= TOP[1]:
         raise AnalysisError("'top': must be between 1 and 500", "top")
-    points = points or area_points(area, start, end, type_key)
+    if points is None:
+        budget.check_records(area, start, end, type_key)
+        points = area_points(area, start, end, type_key)
     parameters = {"from": start, "to": end, "type": type_label, "top": top}
     ranked = repeat_locations(points.records, top=top) if len(points.records) else pd.DataFrame()
     locations = [
@@ -416,9 +454,10 @@ def alerts_for(
     column = LEVEL_COLUMN.get(level)
     if column is None:
         raise AnalysisError(f"'level': must be lsoa, ward or town, not {level!r}", "level")
-    if not 0 < alpha < 0.5:
+    if not ALPHA[0] < alpha < ALPHA[1]:
         raise AnalysisError(f"'alpha': must be above 0 and below 0.5, not {alpha:g}", "alpha")
     history_start = add_months(start, -36)
+    budget.check_alerts(area, column, level, type_key, history_start, start, end)
     cov = coverage_for(lad_codes(area), need_lsoa=level == AreaLevel.LSOA)
     covered = cov.complete_months()
     months = month_range(history_start, end)

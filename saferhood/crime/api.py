@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 
+from saferhood.core.api_errors import responses
 from saferhood.crime.profiles import (
     ProfileError,
     build_history,
@@ -16,7 +17,15 @@ from saferhood.crime.profiles import (
     find_area,
 )
 
+# Public open data (docs/adr/0004-public-area-data.md): no sign-in, rate limited by the API object.
 router = Router(tags=["areas"])
+
+MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+CODE = Path(
+    ...,
+    pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$",
+    description="ONS area code (LSOA, ward, local authority, partnership, force) or town slug",
+)
 
 
 class AreaRef(Schema):
@@ -32,19 +41,22 @@ class AreaOut(AreaRef):
 
 class ProfileQuery(Schema):
     start: str | None = Field(
-        None, alias="from", description="first month, YYYY-MM (default: 11 months before 'to')"
+        None, alias="from", pattern=MONTH, description="first month, YYYY-MM (default: 11 months before 'to')"
     )
     end: str | None = Field(
-        None, alias="to", description="last month, YYYY-MM (default: latest month with data)"
+        None, alias="to", pattern=MONTH, description="last month, YYYY-MM (default: latest month with data)"
     )
     crime_type: str | None = Field(
         None,
         alias="type",
+        max_length=100,
         description="all (default), crime (all crime excluding ASB), asb, or one police.uk crime type "
         "(name or API slug)",
     )
     compare: str = Field(
-        "previous", description="previous (the period just before, default) or year (a year earlier)"
+        "previous",
+        pattern=r"^(previous|year)$",
+        description="previous (the period just before, default) or year (a year earlier)",
     )
 
 
@@ -130,8 +142,8 @@ def _area_or_404(code: str):
     return area
 
 
-@router.get("/areas/{code}", response=AreaOut, summary="An area, its parent and its children")
-def area_detail(request: HttpRequest, code: str) -> dict[str, Any]:
+@router.get("/areas/{code}", response=responses(AreaOut, 404), summary="An area, its parent and its children")
+def area_detail(request: HttpRequest, code: str = CODE) -> dict[str, Any]:
     area = _area_or_404(code)
     return {
         "code": area.code,
@@ -144,11 +156,11 @@ def area_detail(request: HttpRequest, code: str) -> dict[str, Any]:
 
 @router.get(
     "/areas/{code}/profile",
-    response=Profile,
+    response=responses(Profile, 404),
     by_alias=True,
     summary="Crime and ASB profile of an area for a period, compared with the period before",
 )
-def area_profile(request: HttpRequest, code: str, query: Query[ProfileQuery]) -> dict[str, Any]:
+def area_profile(request: HttpRequest, query: Query[ProfileQuery], code: str = CODE) -> dict[str, Any]:
     area = _area_or_404(code)
     start, end = query.start, query.end
     if start is None or end is None:
@@ -176,15 +188,15 @@ class History(Schema):
 
 
 class HistoryQuery(Schema):
-    crime_type: str | None = Field(None, alias="type", description="as for the profile")
+    crime_type: str | None = Field(None, alias="type", max_length=100, description="as for the profile")
 
 
 @router.get(
     "/areas/{code}/history",
-    response=History,
+    response=responses(History, 404),
     summary="Every month with data for an area, first to last, with missing months as gaps (null)",
 )
-def area_history(request: HttpRequest, code: str, query: Query[HistoryQuery]) -> dict[str, Any]:
+def area_history(request: HttpRequest, query: Query[HistoryQuery], code: str = CODE) -> dict[str, Any]:
     area = _area_or_404(code)
     try:
         return build_history(area, query.crime_type)

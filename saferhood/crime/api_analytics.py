@@ -1,65 +1,109 @@
 """API routes for an area's analyses: hotspots, hotspot change and classes, repeat locations, alerts.
 
-Every answer echoes the parameters it used; a bad parameter is a 422 that names it.
+Every answer echoes the parameters it used; a bad parameter is a 422 that names it. The routes are
+public (docs/adr/0004-public-area-data.md), so each is rate limited twice (all API routes, and the
+analyses' own smaller rate) and refused with a 422 before any work when over the analysis budget.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import NinjaJSONEncoder
 
+from saferhood.core.api_errors import responses
+from saferhood.core.throttling import ClientThrottle
 from saferhood.crime import analyses
-from saferhood.crime.analyses import AnalysisError, GridParams
+from saferhood.crime.analyses import (
+    ALPHA,
+    BANDWIDTH_ADJUST,
+    BANDWIDTH_M,
+    CELL_M,
+    DISTANCE_M,
+    PERIOD_MONTHS,
+    TOP,
+    AnalysisError,
+    GridParams,
+    OverBudget,
+)
 from saferhood.crime.profiles import default_period, find_area
 
-router = Router(tags=["analyses"])
+router = Router(tags=["analyses"], throttle=[ClientThrottle("api"), ClientThrottle("analysis")])
+
+MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+AREA_CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$"
+BUDGET = " Refused with a 422 naming the fix when over the analysis budget (cells, records, periods)."
 
 
 class PeriodQuery(Schema):
     start: str | None = Field(
-        None, alias="from", description="first month, YYYY-MM (default: 11 months before 'to')"
+        None, alias="from", pattern=MONTH, description="first month, YYYY-MM (default: 11 months before 'to')"
     )
     end: str | None = Field(
-        None, alias="to", description="last month, YYYY-MM (default: latest month with data)"
+        None, alias="to", pattern=MONTH, description="last month, YYYY-MM (default: latest month with data)"
     )
     crime_type: str | None = Field(
-        None, alias="type", description="all, crime, asb, or a police.uk crime type"
+        None, alias="type", max_length=100, description="all, crime, asb, or a police.uk crime type"
     )
 
 
 class GridQuery(PeriodQuery):
-    cell: float | None = Field(None, description="cell size in metres (default: shorter side / 50, rounded)")
-    bandwidth: float | None = Field(
-        None, description="KDE bandwidth in metres (default: normal-reference rule)"
+    cell: float | None = Field(
+        None,
+        ge=CELL_M[0],
+        le=CELL_M[1],
+        description="cell size in metres (default: shorter side / 50, rounded); the grid may have at most "
+        "the budget's cells",
     )
-    bandwidth_adjust: float = Field(1.0, description="multiplier on the bandwidth")
-    distance: float | None = Field(None, description="Gi* neighbour distance in metres (default: queen)")
-    alpha: float = Field(0.05, description="significance level (false discovery rate when fdr is on)")
+    bandwidth: float | None = Field(
+        None,
+        ge=BANDWIDTH_M[0],
+        le=BANDWIDTH_M[1],
+        description="KDE bandwidth in metres (default: normal-reference rule)",
+    )
+    bandwidth_adjust: float = Field(
+        1.0, ge=BANDWIDTH_ADJUST[0], le=BANDWIDTH_ADJUST[1], description="multiplier on the bandwidth"
+    )
+    distance: float | None = Field(
+        None,
+        ge=DISTANCE_M[0],
+        le=DISTANCE_M[1],
+        description="Gi* neighbour distance in metres (default: queen)",
+    )
+    alpha: float = Field(
+        0.05, gt=ALPHA[0], lt=ALPHA[1], description="significance level (false discovery rate when fdr is on)"
+    )
     fdr: bool = Field(True, description="Benjamini-Hochberg adjustment across the cells")
 
 
 class ChangeQuery(GridQuery):
-    split: str | None = Field(None, description="YYYY-MM: compare from..split-1 with split..to")
-    before_from: str | None = Field(
-        None, description="first month of the 'before' period (default: the period before)"
+    split: str | None = Field(
+        None, pattern=MONTH, description="YYYY-MM: compare from..split-1 with split..to"
     )
-    before_to: str | None = Field(None, description="last month of the 'before' period")
+    before_from: str | None = Field(
+        None, pattern=MONTH, description="first month of the 'before' period (default: the period before)"
+    )
+    before_to: str | None = Field(None, pattern=MONTH, description="last month of the 'before' period")
 
 
 class ClassesQuery(GridQuery):
-    period_months: int = Field(1, description="months per period of the series")
+    period_months: int = Field(
+        1, ge=PERIOD_MONTHS[0], le=PERIOD_MONTHS[1], description="months per period of the series"
+    )
 
 
 class RepeatQuery(PeriodQuery):
-    top: int = Field(20, description="how many snap points")
+    top: int = Field(20, ge=TOP[0], le=TOP[1], description="how many snap points")
 
 
 class AlertQuery(PeriodQuery):
-    level: str | None = Field(None, description="lsoa, ward or town (default: the level below the area)")
-    alpha: float = Field(0.05, description="false discovery rate across all tests")
+    level: str | None = Field(
+        None,
+        pattern=r"^(lsoa|ward|town|lad)$",
+        description="lsoa, ward, town or lad (default: the level below the area)",
+    )
+    alpha: float = Field(0.05, gt=ALPHA[0], lt=ALPHA[1], description="false discovery rate across all tests")
 
 
 def _area(code: str):
@@ -86,22 +130,40 @@ def _grid_params(query: GridQuery) -> GridParams:
     )
 
 
-def _answer(call) -> dict[str, Any]:
+def _answer(call) -> HttpResponse:
     try:
-        return call()
-    except AnalysisError as exc:
+        result = call()
+    except (AnalysisError, OverBudget) as exc:
         raise HttpError(422, str(exc)) from exc
+    # Rendered here: validating a 50,000-feature GeoJSON against the documented dict schema would
+    # cost more than building it.
+    return JsonResponse(result, encoder=NinjaJSONEncoder)
 
 
-@router.get("/areas/{code}/hotspots", summary="Hotspots: counts, KDE and Gi* per grid cell (GeoJSON)")
-def area_hotspots(request: HttpRequest, code: str, query: Query[GridQuery]) -> dict[str, Any]:
+CODE = Path(
+    ..., pattern=AREA_CODE, description="ONS area code (LSOA, ward, local authority, force) or town slug"
+)
+
+
+@router.get(
+    "/areas/{code}/hotspots",
+    response=responses(None, 404),
+    summary="Hotspots: counts, KDE and Gi* per grid cell (GeoJSON)",
+    description=BUDGET,
+)
+def area_hotspots(request: HttpRequest, query: Query[GridQuery], code: str = CODE) -> HttpResponse:
     area = _area(code)
     start, end = _months(area, query)
     return _answer(lambda: analyses.hotspots(area, start, end, query.crime_type, _grid_params(query)))
 
 
-@router.get("/areas/{code}/hotspot-change", summary="Change per grid cell between two periods (GeoJSON)")
-def area_hotspot_change(request: HttpRequest, code: str, query: Query[ChangeQuery]) -> dict[str, Any]:
+@router.get(
+    "/areas/{code}/hotspot-change",
+    response=responses(None, 404),
+    summary="Change per grid cell between two periods (GeoJSON)",
+    description=BUDGET,
+)
+def area_hotspot_change(request: HttpRequest, query: Query[ChangeQuery], code: str = CODE) -> HttpResponse:
     area = _area(code)
     start, end = _months(area, query)
     before = None
@@ -122,8 +184,13 @@ def area_hotspot_change(request: HttpRequest, code: str, query: Query[ChangeQuer
     )
 
 
-@router.get("/areas/{code}/hotspot-classes", summary="Emerging-hotspot class per grid cell (GeoJSON)")
-def area_hotspot_classes(request: HttpRequest, code: str, query: Query[ClassesQuery]) -> dict[str, Any]:
+@router.get(
+    "/areas/{code}/hotspot-classes",
+    response=responses(None, 404),
+    summary="Emerging-hotspot class per grid cell (GeoJSON)",
+    description=BUDGET,
+)
+def area_hotspot_classes(request: HttpRequest, query: Query[ClassesQuery], code: str = CODE) -> HttpResponse:
     area = _area(code)
     start, end = _months(area, query)
     return _answer(
@@ -134,18 +201,24 @@ def area_hotspot_classes(request: HttpRequest, code: str, query: Query[ClassesQu
 
 
 @router.get(
-    "/areas/{code}/repeat-locations", summary="Snap points ranked by records (with the snap-point caveat)"
+    "/areas/{code}/repeat-locations",
+    response=responses(None, 404),
+    summary="Snap points ranked by records (with the snap-point caveat)",
+    description=BUDGET,
 )
-def area_repeat_locations(request: HttpRequest, code: str, query: Query[RepeatQuery]) -> dict[str, Any]:
+def area_repeat_locations(request: HttpRequest, query: Query[RepeatQuery], code: str = CODE) -> HttpResponse:
     area = _area(code)
     start, end = _months(area, query)
     return _answer(lambda: analyses.repeat_locations_for(area, start, end, query.crime_type, top=query.top))
 
 
 @router.get(
-    "/areas/{code}/alerts", summary="Emerging-trend alerts for the areas within this one × crime type"
+    "/areas/{code}/alerts",
+    response=responses(None, 404),
+    summary="Emerging-trend alerts for the areas within this one × crime type",
+    description=" Refused with a 422 naming the fix when over the analysis budget (series × months tested).",
 )
-def area_alerts(request: HttpRequest, code: str, query: Query[AlertQuery]) -> dict[str, Any]:
+def area_alerts(request: HttpRequest, query: Query[AlertQuery], code: str = CODE) -> HttpResponse:
     area = _area(code)
     start, end = _months(area, query)
     if query.start is None:

@@ -94,8 +94,11 @@ def type_filter(queryset, type_key: str):
     return queryset.filter(crime_type=type_key)
 
 
-def area_points(area: Area, start: str, end: str, type_key: str) -> AreaPoints:
-    """Every located record of the area in ``start``–``end`` matching the type filter."""
+def record_query(area: Area, start: str, end: str, type_key: str):
+    """The area's records behind its points, and the months by records / counts only / missing.
+
+    Shared with the analysis budget, which counts these records before any is read.
+    """
     lads = lad_codes(area)
     cov = coverage_for(lads, need_lsoa=area.level == AreaLevel.LSOA)
     months = month_range(start, end)
@@ -105,10 +108,15 @@ def area_points(area: Area, start: str, end: str, type_key: str) -> AreaPoints:
     ]
     counts_only = [m for m in months if m in covered and m not in by_records]
     missing = [m for m in months if m not in covered]
-
     # In a month answered by records, every record placed in the area counts (coverage.py).
-    records = CrimeRecord.objects.filter(**area_filter(area), month__in=by_records)
-    rows = type_filter(records, type_key).values_list(*RECORD_COLUMNS).order_by()
+    records = type_filter(CrimeRecord.objects.filter(**area_filter(area), month__in=by_records), type_key)
+    return records, by_records, counts_only, missing
+
+
+def area_points(area: Area, start: str, end: str, type_key: str) -> AreaPoints:
+    """Every located record of the area in ``start``–``end`` matching the type filter."""
+    records, by_records, counts_only, missing = record_query(area, start, end, type_key)
+    rows = records.values_list(*RECORD_COLUMNS).order_by()
     frame = pd.DataFrame.from_records(list(rows), columns=RECORD_COLUMNS)
     frame = frame.rename(columns={"longitude": "lon", "latitude": "lat"})
     located = frame.lon.notna() & frame.lat.notna()

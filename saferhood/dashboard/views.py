@@ -17,7 +17,7 @@ from saferhood.areas.models import Area
 from saferhood.core import csv_safe
 from saferhood.core.months import MonthError, month_index, parse_month
 from saferhood.crime import analyses
-from saferhood.crime.analyses import GridParams
+from saferhood.crime.analyses import AnalysisError, GridParams, OverBudget
 from saferhood.crime.models import ASB, CRIME_TYPES
 from saferhood.crime.profiles import (
     COMPARISONS,
@@ -139,8 +139,19 @@ def area_profile(request: HttpRequest, code: str) -> HttpResponse:
         ),
         downloads=_download_links(area, query),
     )
-    context.update(_analyses(area, profile))
+    try:
+        context.update(_analyses(area, profile))
+    except (AnalysisError, OverBudget) as exc:
+        # Over the analysis budget (e.g. a long period over a force area): say what to change.
+        context.update(errors=[{"href": f"#{_field(exc.parameter)}", "text": str(exc)}], profile=None)
+        context["error_fields"] = {_field(exc.parameter)}
+        return render(request, "dashboard/area.html", context, status=400)
     return render(request, "dashboard/area.html", context)
+
+
+def _field(parameter: str) -> str:
+    """The page's filter a budget message points at (the page has no cell or level field)."""
+    return parameter if parameter in ("from", "to", "type") else "from"
 
 
 def _analyses(area: Area, profile: dict[str, Any]) -> dict[str, Any]:
@@ -204,7 +215,10 @@ def area_download(request: HttpRequest, code: str, name: str, fmt: str) -> HttpR
     ).lower()
     history = build_history(area, filters["type"]) if name == "history" else None
     if name in ANALYSIS_DOWNLOADS:
-        return _analysis_download(area, profile, name, fmt, stem)
+        try:
+            return _analysis_download(area, profile, name, fmt, stem)
+        except (AnalysisError, OverBudget) as exc:
+            return HttpResponse(str(exc), status=400, content_type="text/plain")
     if fmt == "csv":
         table = figures.tables(profile, history).get(name)
         if table is None:

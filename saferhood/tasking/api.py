@@ -19,6 +19,7 @@ from ninja.errors import HttpError
 from saferhood.accounts.guards import PartnerAuth
 from saferhood.accounts.models import Agency
 from saferhood.areas.models import Area
+from saferhood.core.api_errors import SIGNED_IN, responses
 from saferhood.tasking import services
 from saferhood.tasking.closed import closed_cases_shown
 from saferhood.tasking.models import Action, ClosedCase, Meeting, MeetingKind, Problem, Theme
@@ -139,14 +140,18 @@ def _agency(slug: str, field: str) -> Agency:
     return agency
 
 
-@router.get("/tasking/meetings", response=list[MeetingOut], summary="Tasking meetings, latest first")
+@router.get(
+    "/tasking/meetings",
+    response=responses(list[MeetingOut], *SIGNED_IN),
+    summary="Tasking meetings, latest first",
+)
 def list_meetings(request: HttpRequest) -> list[Meeting]:
     return list(Meeting.objects.select_related("area")[:200])
 
 
 @router.get(
     "/tasking/meetings/{meeting_id}",
-    response=AgendaOut,
+    response=responses(AgendaOut, 404, *SIGNED_IN),
     summary="A meeting and its agenda (rolled-over problems, overdue actions)",
 )
 def meeting_agenda(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
@@ -160,14 +165,20 @@ def meeting_agenda(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
 
 
 @router.get(
-    "/tasking/meetings/{meeting_id}/pack", summary="The tasking pack (as issued, or live while a draft)"
+    "/tasking/meetings/{meeting_id}/pack",
+    response=responses(None, 404, *SIGNED_IN),
+    summary="The tasking pack (as issued, or live while a draft)",
 )
 def meeting_pack(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
     meeting = get_object_or_404(Meeting.objects.select_related("area"), pk=meeting_id)
     return {"issued": meeting.pack_snapshot is not None, **(meeting.pack_snapshot or build_pack(meeting))}
 
 
-@router.post("/tasking/meetings/{meeting_id}/problems", response={201: ProblemOut}, summary="Raise a problem")
+@router.post(
+    "/tasking/meetings/{meeting_id}/problems",
+    response=responses(ProblemOut, 404, 400, *SIGNED_IN, status=201),
+    summary="Raise a problem",
+)
 def create_problem(request: HttpRequest, meeting_id: int, body: ProblemIn) -> Status:
     meeting = get_object_or_404(Meeting, pk=meeting_id)
     area = Area.objects.filter(code=body.area, level="ward").select_related("parent").first()
@@ -182,17 +193,27 @@ def create_problem(request: HttpRequest, meeting_id: int, body: ProblemIn) -> St
     return Status(201, _call(services.raise_problem, meeting, by=request.user, request=request, **fields))
 
 
-@router.get("/tasking/problems/{problem_id}", response=ProblemOut, summary="A problem")
+@router.get(
+    "/tasking/problems/{problem_id}", response=responses(ProblemOut, 404, *SIGNED_IN), summary="A problem"
+)
 def get_problem(request: HttpRequest, problem_id: int) -> Problem:
     return get_object_or_404(Problem.objects.select_related("town", "area", "lead_agency"), pk=problem_id)
 
 
-@router.get("/tasking/problems/{problem_id}/actions", response=list[ActionOut], summary="A problem's actions")
+@router.get(
+    "/tasking/problems/{problem_id}/actions",
+    response=responses(list[ActionOut], 404, *SIGNED_IN),
+    summary="A problem's actions",
+)
 def problem_actions(request: HttpRequest, problem_id: int) -> list[Action]:
     return list(get_object_or_404(Problem, pk=problem_id).actions.select_related("owner_agency"))
 
 
-@router.post("/tasking/problems/{problem_id}/actions", response={201: ActionOut}, summary="Agree an action")
+@router.post(
+    "/tasking/problems/{problem_id}/actions",
+    response=responses(ActionOut, 404, 400, *SIGNED_IN, status=201),
+    summary="Agree an action",
+)
 def create_action(request: HttpRequest, problem_id: int, body: ActionIn) -> Status:
     problem = get_object_or_404(Problem, pk=problem_id)
     fields = body.dict(exclude={"owner_agency"})
@@ -210,7 +231,11 @@ def create_action(request: HttpRequest, problem_id: int, body: ActionIn) -> Stat
     )
 
 
-@router.post("/tasking/actions/{action_id}/update", response=ActionOut, summary="Update an action")
+@router.post(
+    "/tasking/actions/{action_id}/update",
+    response=responses(ActionOut, 404, 400, *SIGNED_IN),
+    summary="Update an action",
+)
 def update_action(request: HttpRequest, action_id: int, body: ActionUpdateIn) -> Action:
     action = get_object_or_404(Action, pk=action_id)
     return _call(services.update_action, action, by=request.user, request=request, note=body.note,
@@ -219,7 +244,7 @@ def update_action(request: HttpRequest, action_id: int, body: ActionUpdateIn) ->
 
 @router.post(
     "/tasking/problems/{problem_id}/escalate",
-    response=ProblemOut,
+    response=responses(ProblemOut, 404, 400, *SIGNED_IN),
     summary="Escalate to Borough Tasking or return to Town Tasking",
 )
 def escalate(request: HttpRequest, problem_id: int, body: EscalationIn) -> Problem:
@@ -232,7 +257,7 @@ def escalate(request: HttpRequest, problem_id: int, body: EscalationIn) -> Probl
 
 @router.get(
     "/tasking/meetings/{meeting_id}/closed-cases",
-    response=list[ClosedCaseOut],
+    response=responses(list[ClosedCaseOut], 404, *SIGNED_IN),
     summary="The closed part's cases (its members only; 404 for anyone else)",
 )
 def closed_cases(request: HttpRequest, meeting_id: int) -> list[ClosedCase]:
