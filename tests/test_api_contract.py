@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 
+from saferhood.accounts.roles import RoleCode
 from saferhood.accounts.tests.conftest import make_user
 
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -115,7 +115,7 @@ def test_documented_errors_are_what_a_client_gets(client: Client, db) -> None:
     assert detail(client.get("/api/v1/areas/E08000028/hotspots", {"cell": "1"}), 422).startswith("'cell': ")
     assert detail(client.get("/api/v1/tasking/problems/not-a-number"), 401)  # sign-in comes first
 
-    user = get_user_model().objects.create_user("contract-user", password="a-long-test-password-1")
+    user = make_user("contract-user", "council-asb", RoleCode.OFFICER)  # a partner: tasking and CCTV open
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(user)
     assert detail(strict.post("/api/v1/cctv/cameras", {}, content_type="application/json"), 403)

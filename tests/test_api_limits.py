@@ -12,6 +12,9 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client
 
+from saferhood.accounts.roles import RoleCode
+from saferhood.accounts.tests.conftest import make_user
+
 AREA = "/api/v1/areas/E08000028"  # Sandwell: public open data, no sign-in needed
 
 
@@ -78,8 +81,6 @@ def test_analyses_have_their_own_smaller_limit(db, rates) -> None:
 def test_routes_behind_sign_in_are_limited_too(db, rates) -> None:
     rates(api=("3/min", "2/min"))
     client = Client(REMOTE_ADDR="203.0.113.9")
-    client.force_login(
-        get_user_model().objects.create_user("limits-user-2", password="a-long-test-password-1")
-    )
+    client.force_login(make_user("limits-user-2", "council-asb", RoleCode.VIEWER))  # a partner
     codes = [client.get("/api/v1/tasking/meetings").status_code for _ in range(3)]
     assert 429 not in codes[:2] and codes[2] == 429  # whatever the user may see, the third is refused

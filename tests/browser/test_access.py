@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from harness import SCREENSHOTS, assert_accessible, chromium, manage, running_server, server_env
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -154,7 +155,7 @@ def test_the_admin_is_reached_only_through_sign_in_with_the_code(page) -> None:
     page.get_by_label("Code from your authenticator app").fill(_code(secret, drift=1))
     page.get_by_role("button", name="Continue").click()
     assert page.url.endswith("/admin/")
-    assert page.get_by_role("heading", name="Site administration").is_visible()
+    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()  # waits for the page
 
 
 def test_five_failed_sign_ins_make_this_browser_wait(page) -> None:
