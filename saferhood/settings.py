@@ -210,6 +210,9 @@ SAFERHOOD_LOCKOUT_SECONDS = int(os.environ.get("SAFERHOOD_LOCKOUT_SECONDS", str(
 SAFERHOOD_LOCKOUT_FORGIVE_SECONDS = int(os.environ.get("SAFERHOOD_LOCKOUT_FORGIVE_SECONDS", str(10 * 60)))
 # The issuer shown in authenticator apps for the optional TOTP second factor.
 OTP_TOTP_ISSUER = "Saferhood"
+# The admin keeps the device list (a system admin deletes a lost phone's device) but never shows
+# a device's secret or QR code: whoever saw it could make the codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Behind a reverse proxy: the proxies' addresses (or networks, comma-separated). X-Forwarded-For
 # is read only on connections from these, from the right, skipping each listed proxy; with none
 # listed the connection's own address is the client's.

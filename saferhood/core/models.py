@@ -93,6 +93,12 @@ class AuditEvent(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("audit events cannot be deleted")
 
+    @property
+    def changed_fields(self) -> list[str]:
+        """The names of the fields a change event changed, sorted (PostgreSQL's jsonb keeps keys
+        in its own order, SQLite in insertion order: a page must not depend on either)."""
+        return sorted(self.changes or {})
+
     def canonical(self) -> str:
         """The event's content as one deterministic string (the hash's input besides prev_hash)."""
         return json.dumps(

@@ -59,3 +59,22 @@ def test_a_staff_system_admin_finds_no_admin_page_for_it(client, db, model) -> N
     # Nothing was deleted or changed behind the audit trail's back.
     assert type(note).objects.for_system("test").filter(pk=note.pk).exists()
     assert audit.verify_chain()[1] is None
+
+
+def test_the_admin_shows_no_second_factor_secret(client, db) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    sysadmin = make_user("sys-sue", "csp-team", RoleCode.SYSTEM_ADMIN)
+    sysadmin.is_staff = sysadmin.is_superuser = True
+    sysadmin.save()
+    colleague = make_user("phone-lost", "housing", RoleCode.OFFICER)
+    device = TOTPDevice.objects.create(user=colleague, name="Authenticator app", confirmed=True)
+    client.force_login(sysadmin)
+    base = "/admin/otp_totp/totpdevice/"
+    change = client.get(f"{base}{device.pk}/change/")
+    assert change.status_code == 200 and device.key not in change.content.decode()
+    for path in (f"{base}{device.pk}/config/", f"{base}{device.pk}/qrcode/", f"{base}999999/config/"):
+        assert client.get(path).status_code == 403, path  # refused, and no 500 for a missing device
+    # A lost phone's device can still be removed, so its owner can set up a new one.
+    assert client.post(f"{base}{device.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
