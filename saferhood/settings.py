@@ -198,6 +198,12 @@ SAFERHOOD_DEMO_DIR = Path(os.environ.get("SAFERHOOD_DEMO_DIR", BASE_DIR / "demo"
 SAFERHOOD_IMPORT_MIN_REPLACEMENT_SHARE = float(
     os.environ.get("SAFERHOOD_IMPORT_MIN_REPLACEMENT_SHARE", "0.5")
 )
+# Which count source answers a local authority-month that several cover (crime/coverage.py):
+# the first of these names that has the month; a source not listed ranks after the listed ones,
+# and among those the latest import wins. Records (police.uk street/API) always beat counts.
+SAFERHOOD_COUNT_SOURCE_ORDER = [
+    s.strip() for s in os.environ.get("SAFERHOOD_COUNT_SOURCE_ORDER", "").split(",") if s.strip()
+]
 
 # Sign-in throttling (accounts/lockout.py): after this many failures at one username from one
 # address, that address waits BASE seconds before trying it again, doubling per failure up to

@@ -114,6 +114,12 @@ class SourceMonths(Schema):
     months: list[str]
 
 
+class SetAsideOut(Schema):
+    source: str
+    months: list[str]
+    reason: str = Field(..., description="why another source answered these months instead")
+
+
 class Profile(Schema):
     area: ProfileArea
     period: Period
@@ -129,7 +135,12 @@ class Profile(Schema):
     series: list[MonthPoint]
     series_year_before: list[MonthPoint]
     gaps: list[str]
-    sources: list[SourceMonths]
+    sources: list[SourceMonths] = Field(
+        ..., description="the one source that answered each month (records over counts; see README 'Counts')"
+    )
+    sources_set_aside: list[SetAsideOut] = Field(
+        default_factory=list, description="sources that covered some months but were not added, and why"
+    )
     children: list[ChildArea]
 
 

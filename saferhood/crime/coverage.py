@@ -1,18 +1,27 @@
 """Which data answers for an area in a month, so that nothing is counted twice or read as zero.
 
-A local authority's month is *covered by records* when its own force's street file for that
-month is loaded (or a police.uk API import placed records in it): then all records placed there
-count, from every force (British Transport Police crimes at stations included). Otherwise, if a
-count source has the month, the counts answer instead — never both. Otherwise the month is a
-*gap*: the odd cross-border record (a BTP crime at a station, a neighbouring force's crime
-placed over the boundary) does not make a month of data.
+For each local authority and month exactly one source answers, by this precedence:
+
+1. **Records** (police.uk): the local authority's own force's street file for the month, with
+   every other force's street file placed there (British Transport Police crimes at stations
+   are part of the same publication); else police.uk API records placed there. Never both: the
+   API returns every force's crimes in its polygon, so street and API records are the same crimes.
+2. **Counts**, where no records answer: of the count sources covering the month, the first named
+   in ``SAFERHOOD_COUNT_SOURCE_ORDER``; a source not named ranks after those named, and among
+   them the latest import wins.
+
+Everything else covering the month is *set aside* (listed, with why, never added). A month no
+source answers is a *gap*: the odd cross-border record (a BTP crime at a station, a neighbouring
+force's crime placed over the boundary) does not make a month of data.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from django.conf import settings
 from django.utils.text import slugify
 
 from saferhood.areas.models import Area, AreaLevel
@@ -26,6 +35,7 @@ FORCE_SLUG_OVERRIDES = {
 }
 COUNTS_KIND = RecordKind.COUNTS
 SOURCE_NAMES = {RecordKind.STREET: "police.uk street", RecordKind.API: "police.uk API"}
+RECORDS, COUNTS = "records", "counts"
 
 
 def force_slug(pfa_name: str) -> str:
@@ -47,19 +57,40 @@ def home_forces(lad_codes: list[str]) -> dict[str, str]:
     return forces
 
 
+@dataclass(frozen=True)
+class SetAside:
+    """A source that covered a local authority-month but did not answer it."""
+
+    lad: str
+    month: str
+    source: str
+    reason: str
+
+
 @dataclass
 class Coverage:
-    """For each local authority and month: 'records', 'counts', or absent (a gap)."""
+    """For each local authority and month: the kind that answers ('records' or 'counts'), the
+    winning source's name and its import runs; absent where nothing answers (a gap)."""
 
     lad_codes: list[str]
     choice: dict[tuple[str, str], str] = field(default_factory=dict)
+    winner: dict[tuple[str, str], str] = field(default_factory=dict)
+    runs: dict[tuple[str, str], frozenset[int]] = field(default_factory=dict)
     sources: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    set_aside: list[SetAside] = field(default_factory=list)
 
-    def uses(self, lad: str, month: str, kind: str) -> bool:
-        chosen = self.choice.get((lad, month))
-        if chosen is None:
-            return False
-        return (kind == COUNTS_KIND) == (chosen == "counts")
+    def uses(self, lad: str, month: str, run_id: int) -> bool:
+        """Whether rows of this import run count for this local authority-month."""
+        return run_id in self.runs.get((lad, month), ())
+
+    def record_runs(self, months: list[str]) -> set[int]:
+        """The runs whose records answer any of these months (for reading points)."""
+        return {
+            run
+            for (_lad, month), kind in self.choice.items()
+            if kind == RECORDS and month in months
+            for run in self.runs[(_lad, month)]
+        }
 
     def complete_months(self) -> set[str]:
         """Months covered in every one of the area's local authorities."""
@@ -69,35 +100,94 @@ class Coverage:
         return {m for m, n in months.items() if n == len(self.lad_codes)}
 
 
+@dataclass
+class _Candidate:
+    source: str
+    runs: set[int]
+    latest: datetime
+
+    def rank(self, order: list[str]) -> tuple[int, float, int]:
+        """Sort key among count sources: configured position first, then the latest import."""
+        position = order.index(self.source) if self.source in order else len(order)
+        return position, -self.latest.timestamp(), -max(self.runs)
+
+
+STREET_NAME, API_NAME = SOURCE_NAMES[RecordKind.STREET], SOURCE_NAMES[RecordKind.API]
+WHY_NOT_API = "the street files answer these months: the API returns the same crimes"
+WHY_NOT_STREET = "the API records answer these months: they hold every force's crimes in the area"
+WHY_NOT_OTHER_FORCE = "only the local authority's own force's street file makes a month of records"
+WHY_NOT_COUNTS = "police.uk records answer these months: counts are used only without them"
+
+
+def _why_not_counts(winner: str, order: list[str]) -> str:
+    if winner in order:
+        return (
+            f"{winner} answers these months first (SAFERHOOD_COUNT_SOURCE_ORDER): counts are never added up"
+        )
+    return f"{winner} answers these months as the latest import: counts are never added up"
+
+
 def coverage_for(lad_codes: list[str], *, need_lsoa: bool = False) -> Coverage:
-    """Decide, for each of these local authorities' months, which kind of source answers.
+    """Decide, for each of these local authorities' months, which one source answers.
 
     With ``need_lsoa`` (an LSOA's profile) a month counts as covered only if the covering source
     placed its records by LSOA: API records placed by ward polygon say nothing about an LSOA.
     """
     forces = home_forces(lad_codes)
-    rows = [
-        (lad, month, kind, force, source or SOURCE_NAMES.get(kind, kind), lsoa_complete)
-        for lad, month, kind, force, source, lsoa_complete in RunCoverage.objects.filter(
-            lad_code__in=lad_codes
-        )
-        .values_list("lad_code", "month", "run__kind", "run__force", "run__source", "lsoa_complete")
-        .distinct()
-    ]
-    by_records: set[tuple[str, str]] = set()
-    by_counts: set[tuple[str, str]] = set()
-    for lad, month, kind, force, _source, lsoa_complete in rows:
+    order = list(getattr(settings, "SAFERHOOD_COUNT_SOURCE_ORDER", []))
+    rows = RunCoverage.objects.filter(lad_code__in=lad_codes).values_list(
+        "lad_code",
+        "month",
+        "run_id",
+        "run__kind",
+        "run__force",
+        "run__source",
+        "run__created_on",
+        "lsoa_complete",
+    )
+    street: dict[tuple[str, str], set[int]] = defaultdict(set)
+    home_street: set[tuple[str, str]] = set()
+    api: dict[tuple[str, str], set[int]] = defaultdict(set)
+    counts: dict[tuple[str, str], dict[str, _Candidate]] = defaultdict(dict)
+    for lad, month, run_id, kind, force, source, created, lsoa_complete in rows:
         if need_lsoa and not lsoa_complete:
             continue
+        key = (lad, month)
         if kind == COUNTS_KIND:
-            by_counts.add((lad, month))
-        elif kind == RecordKind.API or (kind == RecordKind.STREET and force == forces.get(lad)):
-            by_records.add((lad, month))
+            name = source or force
+            held = counts[key].setdefault(name, _Candidate(name, set(), created))
+            held.runs.add(run_id)
+            held.latest = max(held.latest, created)
+        elif kind == RecordKind.API:
+            api[key].add(run_id)
+        elif kind == RecordKind.STREET:
+            street[key].add(run_id)
+            if force == forces.get(lad):
+                home_street.add(key)
+
     cov = Coverage(lad_codes=list(lad_codes))
-    for key in by_records | by_counts:
-        cov.choice[key] = "records" if key in by_records else "counts"
-    # Name every source that contributed to a chosen month (records from several forces included).
-    for lad, month, kind, _force, source, _ in rows:
-        if cov.uses(lad, month, kind):
-            cov.sources[month].add(source)
+
+    def answer(
+        key: tuple[str, str], kind: str, name: str, runs: set[int], aside: list[tuple[str, str]]
+    ) -> None:
+        cov.choice[key], cov.winner[key], cov.runs[key] = kind, name, frozenset(runs)
+        cov.sources[key[1]].add(name)
+        cov.set_aside.extend(SetAside(key[0], key[1], source, why) for source, why in aside)
+
+    for key in set(street) | set(api) | set(counts):
+        ranked = sorted(counts.get(key, {}).values(), key=lambda c: c.rank(order))
+        not_counts = [(c.source, WHY_NOT_COUNTS) for c in ranked]
+        if key in home_street:
+            answer(
+                key, RECORDS, STREET_NAME, street[key], [(API_NAME, WHY_NOT_API)] * (key in api) + not_counts
+            )
+        elif key in api:
+            aside = [(STREET_NAME, WHY_NOT_STREET)] * (key in street) + not_counts
+            answer(key, RECORDS, API_NAME, api[key], aside)
+        elif ranked:
+            best = ranked[0]
+            aside = [(STREET_NAME, WHY_NOT_OTHER_FORCE)] * (key in street)
+            aside += [(c.source, _why_not_counts(best.source, order)) for c in ranked[1:]]
+            answer(key, COUNTS, best.source, best.runs, aside)
+        # else: only another force's street file — not a month of data (a gap), nothing set aside.
     return cov

@@ -109,7 +109,11 @@ def record_query(area: Area, start: str, end: str, type_key: str):
     counts_only = [m for m in months if m in covered and m not in by_records]
     missing = [m for m in months if m not in covered]
     # In a month answered by records, every record placed in the area counts (coverage.py).
-    records = type_filter(CrimeRecord.objects.filter(**area_filter(area), month__in=by_records), type_key)
+    # Only the winning source's runs: street and API records of one month are the same crimes.
+    runs = cov.record_runs(by_records)
+    records = type_filter(
+        CrimeRecord.objects.filter(**area_filter(area), month__in=by_records, run_id__in=runs), type_key
+    )
     return records, by_records, counts_only, missing
 
 

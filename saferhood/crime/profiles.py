@@ -144,13 +144,17 @@ def covered_months(area: Area) -> dict[str, list[str]]:
 
 
 def count_rows(area: Area, cov: Coverage, start: str, end: str, *extra: str) -> list[dict[str, Any]]:
-    """Monthly count rows for the area, keeping for each LAD-month only the source coverage chose."""
+    """Monthly count rows for the area, keeping for each LAD-month only the one source coverage chose.
+
+    Rows are read per import run, so two sources holding the same LAD-month are never added up.
+    """
     rows = (
         MonthlyCount.objects.filter(**area_filter(area), month__gte=start, month__lte=end)
-        .values("lad_code", "month", "crime_type", "run__kind", *extra)
+        .values("lad_code", "month", "crime_type", "run_id", *extra)
         .annotate(n=Sum("count"))
+        .order_by()
     )
-    return [r for r in rows if cov.uses(r["lad_code"], r["month"], r["run__kind"])]
+    return [r for r in rows if cov.uses(r["lad_code"], r["month"], r["run_id"])]
 
 
 def default_period(area: Area) -> tuple[str, str]:
@@ -257,6 +261,19 @@ def _sources(covered_by: dict[str, list[str]], months: list[str]) -> list[dict[s
         for source in covered_by.get(month, []):
             by_source[source].append(month)
     return [{"source": source, "months": ms} for source, ms in sorted(by_source.items())]
+
+
+def _set_aside(cov: Coverage, months: list[str]) -> list[dict[str, Any]]:
+    """Sources that covered some of the period's months but did not answer them, and why."""
+    wanted = set(months)
+    grouped: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for aside in cov.set_aside:
+        if aside.month in wanted:
+            grouped[(aside.source, aside.reason)].add(aside.month)
+    return [
+        {"source": source, "months": sorted(ms), "reason": reason}
+        for (source, reason), ms in sorted(grouped.items())
+    ]
 
 
 def _monthly_series(rows: list[dict[str, Any]], months: list[str], covered: set[str]) -> list[dict[str, Any]]:
@@ -368,6 +385,7 @@ def build_profile(
         "series_year_before": _monthly_series(rows, year_before_months, covered),
         "gaps": gaps,
         "sources": _sources(covered_by, period_months),
+        "sources_set_aside": _set_aside(cov, period_months),
         "children": _children(area, cov, start, end, covered, type_key),
     }
 
