@@ -25,10 +25,14 @@ def repeat_locations(
     lon: str = "lon",
     lat: str = "lat",
     month: str = "month",
-    decimals: int = 5,
+    decimals: int = 6,
     top: int | None = None,
 ) -> pd.DataFrame:
     """Snap points ranked by how many of the records fall on them.
+
+    A snap point is the published point (its coordinates), not its label: police.uk sometimes
+    labels one point two ways ("On or near Parking Area" and "On or near"; a station by two
+    names), and those records are one place, so they are counted together and every label is kept.
 
     Parameters
     ----------
@@ -37,24 +41,28 @@ def repeat_locations(
     location, lon, lat, month : str
         Column names: location text ("On or near Foo Street"), WGS84 degrees, "YYYY-MM".
     decimals : int
-        Coordinates are rounded to this many decimals to form the snap point (5 is ~1 m; police.uk
-        publishes 6, so points on one snap point share them exactly).
+        Coordinates are rounded to this many decimals to form the snap point. police.uk publishes
+        6 (about 10 cm), so the default keys on the published point exactly and reports it as
+        published; the rounding only absorbs float noise.
     top : int, optional
         Keep only this many rows.
 
     Returns
     -------
     pandas.DataFrame
-        One row per snap point = (location text, rounded lon, rounded lat), sorted by count
-        (ties by location name): ``rank`` (ties share the lower rank), ``location``, ``lon``,
-        ``lat``, ``count``, ``share`` (of all the records passed, including those without a
-        location, so shares sum to at most 1), ``months_active`` (distinct months with a
-        record), ``first_month``, ``last_month``, ``snap_point`` (always True) and ``caveat``.
+        One row per snap point = (rounded lon, rounded lat), sorted by count (ties by label):
+        ``rank`` (ties share the lower rank), ``location`` (the label most of its records carry,
+        ties alphabetical; '' when none has a label), ``labels`` (every non-empty label given to
+        the point, most records first), ``lon``, ``lat``, ``count``, ``share`` (of all the
+        records passed, including those without a location, so shares sum to at most 1),
+        ``months_active`` (distinct months with a record), ``first_month``, ``last_month``,
+        ``snap_point`` (always True) and ``caveat``.
     """
     total = len(records)
     columns = [
         "rank",
         "location",
+        "labels",
         "lon",
         "lat",
         "count",
@@ -79,13 +87,12 @@ def repeat_locations(
             "month": month_codes,
         }
     )
-    # Records without a place cannot be a repeat location, but still count in the area total.
+    # Records without a point cannot be a repeat location, but still count in the area total.
     df = df.dropna(subset=["lon", "lat"])
-    df = df[df["location"] != ""]
     if df.empty:
         return pd.DataFrame(columns=columns)
     out = (
-        df.groupby(["location", "lon", "lat"], sort=False)
+        df.groupby(["lon", "lat"], sort=False)
         .agg(
             count=("month", "size"),
             months_active=("month", "nunique"),
@@ -94,6 +101,9 @@ def repeat_locations(
         )
         .reset_index()
     )
+    out = out.merge(_labels(df), on=["lon", "lat"], how="left")
+    out["labels"] = out["labels"].map(lambda v: v if isinstance(v, list) else [])
+    out["location"] = out["labels"].map(lambda v: v[0] if v else "")
     names = np.asarray(month_names, dtype=object)
     out["first_month"] = names[out["first_month"].to_numpy()]
     out["last_month"] = names[out["last_month"].to_numpy()]
@@ -106,3 +116,11 @@ def repeat_locations(
     out["count"] = out["count"].astype(int)
     out["months_active"] = out["months_active"].astype(int)
     return out.head(top) if top is not None else out
+
+
+def _labels(df: pd.DataFrame) -> pd.DataFrame:
+    """Each point's non-empty labels, the one most of its records carry first (ties alphabetical)."""
+    named = df[df["location"] != ""]
+    per_label = named.groupby(["lon", "lat", "location"], sort=False).size().rename("n").reset_index()
+    per_label = per_label.sort_values(["lon", "lat", "n", "location"], ascending=[True, True, False, True])
+    return per_label.groupby(["lon", "lat"], sort=False)["location"].agg(list).rename("labels").reset_index()

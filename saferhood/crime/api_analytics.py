@@ -7,6 +7,8 @@ analyses' own smaller rate) and refused with a 422 before any work when over the
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
@@ -95,6 +97,43 @@ class ClassesQuery(GridQuery):
 
 class RepeatQuery(PeriodQuery):
     top: int = Field(20, ge=TOP[0], le=TOP[1], description="how many snap points")
+
+
+class AreaRefOut(Schema):
+    code: str
+    name: str
+    level: str
+
+
+class RepeatLocationOut(Schema):
+    rank: int = Field(..., description="1 for the most records; ties share the lower rank")
+    location: str = Field(..., description="the label most of the point's records carry")
+    labels: list[str] = Field(
+        ...,
+        description="every label police.uk gave this point, most records first (one point, several names)",
+    )
+    lon: float = Field(
+        ..., description="the published snap point: records are grouped on it, not on the label"
+    )
+    lat: float
+    count: int
+    share: float = Field(..., description="of all the area's records of the period and type")
+    months_active: int
+    first_month: str
+    last_month: str
+    snap_point: bool
+
+
+class RepeatLocationsOut(Schema):
+    area: AreaRefOut
+    parameters: dict[str, Any]
+    locations: list[RepeatLocationOut]
+    snap_point_caveat: str
+    records: int
+    months_with_points: list[str]
+    months_counts_only: list[str]
+    months_missing: list[str]
+    caveats: list[str]
 
 
 class AlertQuery(PeriodQuery):
@@ -202,8 +241,8 @@ def area_hotspot_classes(request: HttpRequest, query: Query[ClassesQuery], code:
 
 @router.get(
     "/areas/{code}/repeat-locations",
-    response=responses(None, 404),
-    summary="Snap points ranked by records (with the snap-point caveat)",
+    response=responses(RepeatLocationsOut, 404),
+    summary="Snap points (published points, every label they carry) ranked by records, with the snap-point caveat",
     description=BUDGET,
 )
 def area_repeat_locations(request: HttpRequest, query: Query[RepeatQuery], code: str = CODE) -> HttpResponse:

@@ -83,12 +83,16 @@ def repeat_locations(area: Area, profile: dict[str, Any], top: int = 10, points=
     )
 
 
+LABEL_SEPARATOR = " | "  # between the labels police.uk gave one snap point, in the download
+
+
 def repeat_table(result: dict[str, Any]) -> Table:
     return Table(
-        ["rank", "location", "lat", "lon", "records", "share_of_area", "months_active", "first_month", "last_month"],
+        ["rank", "location", "all_labels", "lat", "lon", "records", "share_of_area", "months_active", "first_month",
+         "last_month"],
         [
-            [r["rank"], r["location"], r["lat"], r["lon"], r["count"], round(r["share"], 4), r["months_active"],
-             r["first_month"], r["last_month"]]
+            [r["rank"], r["location"], LABEL_SEPARATOR.join(r["labels"]), r["lat"], r["lon"], r["count"],
+             round(r["share"], 4), r["months_active"], r["first_month"], r["last_month"]]
             for r in result["locations"]
         ],
     )  # fmt: skip

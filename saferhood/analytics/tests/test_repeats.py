@@ -51,7 +51,7 @@ def test_real_asb_matches_an_independent_count():
     assert out["count"].iloc[0] == want.iloc[0]
     assert out["count"].sum() == want.sum() == asb["Longitude"].notna().sum()
     top = out.iloc[0]
-    rows = asb[(asb["Location"] == top["location"]) & (asb["Longitude"].round(5) == top["lon"])]
+    rows = asb[(asb["Location"] == top["location"]) & (asb["Longitude"].round(6) == top["lon"])]
     assert top["months_active"] == rows["Month"].nunique()
     assert top["first_month"] == rows["Month"].min() and top["last_month"] == rows["Month"].max()
     assert top["share"] == top["count"] / len(asb)
