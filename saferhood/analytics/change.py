@@ -1,10 +1,16 @@
 """Is a change between two periods more than chance? (pure: no Django)
 
-Crime counts are modelled as Poisson. Conditional on the total ``n = current + previous``,
-the current count is Binomial(n, p) with ``p = e_c / (e_c + e_p)`` under "no change in the
-underlying rate", where ``e`` are the periods' exposures (their lengths in months). This is the
-exact conditional test for comparing two Poisson rates (Przyborowski & Wilenski 1940); it is
-valid for small counts, where a z-test is not.
+Two tests live here:
+
+- :func:`compare_rates` (area profiles, the tasking pack): the two periods' daily rates, days as
+  exposure, by a quasi-Poisson test whose over-dispersion comes from the area's own monthly
+  history (:func:`estimate_dispersion`). Area counts vary several times more than Poisson from
+  month to month, so a plain Poisson test calls most borough-level wobbles "significant".
+- :func:`compare_counts` (hotspot-change cells, CCTV radii): the exact conditional test of two
+  Poisson counts. Conditional on ``n = current + previous``, the current count is Binomial(n, p)
+  with ``p = e_c / (e_c + e_p)`` under "no change in the underlying rate", ``e`` the periods'
+  exposures (Przyborowski & Wilenski 1940); valid for the small counts of a cell, where a
+  z-test is not.
 """
 
 from __future__ import annotations

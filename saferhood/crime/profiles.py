@@ -2,8 +2,8 @@
 
 A profile sums :class:`MonthlyCount` rows (never records), so it costs a few hundred rows of
 arithmetic whatever the number of records. Months for which no data is loaded for the area's
-local authority are *gaps*: shown as such, never as zeros, and a change is only tested when
-both periods are complete.
+local authority are *gaps*: shown as such, never as zeros; a change compares the loaded months
+only, per day (see ``profile_change``).
 """
 
 from __future__ import annotations
