@@ -72,11 +72,32 @@ class Period(Schema):
     months: int | None = None
 
 
+class DispersionWindow(Schema):
+    start: str = Field(..., alias="from")
+    end: str = Field(..., alias="to")
+    months: int
+
+
 class Change(Schema):
+    """One measure compared per day over the loaded months of each period (see README)."""
+
+    measure: str
+    label: str
+    current: int | None = None
+    previous: int | None = None
+    current_days: int | None = None
+    previous_days: int | None = None
+    current_per_day: float | None = None
+    previous_per_day: float | None = None
+    exposure: str | None
     absolute: int | None
+    absolute_basis: str | None = None
     percent: float | None
     significant: bool | None
-    p_value: float | None = None
+    p_value: float | None
+    p_value_text: str | None
+    dispersion: float | None = None
+    dispersion_window: DispersionWindow | None = None
     test: str
 
 
@@ -132,6 +153,7 @@ class Profile(Schema):
     rate_basis: str
     previous: Previous
     change: Change
+    asb_change: Change | None
     series: list[MonthPoint]
     series_year_before: list[MonthPoint]
     gaps: list[str]

@@ -2,8 +2,8 @@
 
 A profile sums :class:`MonthlyCount` rows (never records), so it costs a few hundred rows of
 arithmetic whatever the number of records. Months for which no data is loaded for the area's
-local authority are *gaps*: shown as such, never as zeros, and a change is only tested when
-both periods are complete.
+local authority are *gaps*: shown as such, never as zeros; a change compares the loaded months
+only, per day (see ``profile_change``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db.models import Sum
 
-from saferhood.analytics.change import TEST_NAME, compare_counts
 from saferhood.areas.models import Area, AreaLevel, Population
 from saferhood.core.months import (
     MonthError,
@@ -25,6 +24,7 @@ from saferhood.core.months import (
 )
 from saferhood.crime.coverage import Coverage, coverage_for
 from saferhood.crime.models import ASB, CRIME_TYPES, MonthlyCount
+from saferhood.crime.profile_change import dispersion_window, measured_change
 
 # Which placement column on MonthlyCount holds an area of each level.
 LEVEL_COLUMN = {
@@ -276,6 +276,23 @@ def _set_aside(cov: Coverage, months: list[str]) -> list[dict[str, Any]]:
     ]
 
 
+def _monthly_by_measure(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Each measure's count per month: crimes (excluding ASB) and ASB."""
+    monthly: dict[str, dict[str, int]] = {"crimes": defaultdict(int), "asb": defaultdict(int)}
+    for row in rows:
+        monthly["asb" if row["crime_type"] == ASB else "crimes"][row["month"]] += row["n"]
+    return monthly
+
+
+def _measures(type_key: str, type_label: str) -> dict[str, str]:
+    """What the change compares under a type filter: each measure with its own change and test."""
+    asb = "anti-social behaviour incidents"
+    if type_key == TYPE_ASB:
+        return {"asb": asb}
+    crimes = "crimes (excluding ASB)" if type_key in (TYPE_ALL, TYPE_CRIME) else f"{type_label} crimes"
+    return {"crimes": crimes, "asb": asb} if type_key == TYPE_ALL else {"crimes": crimes}
+
+
 def _monthly_series(rows: list[dict[str, Any]], months: list[str], covered: set[str]) -> list[dict[str, Any]]:
     """Crimes and ASB per month; a month without data is None (a gap), never zero."""
     monthly: dict[str, dict[str, int]] = defaultdict(lambda: {"crimes": 0, "asb": 0})
@@ -315,7 +332,8 @@ def build_profile(
     previous_months = month_range(prev_start, prev_end)
     year_before_months = [add_months(m, -12) for m in period_months]
 
-    earliest = min(prev_start, year_before_months[0])
+    # The change test estimates over-dispersion from the loaded months up to the period's end.
+    earliest = min([prev_start, year_before_months[0], *dispersion_window(covered, end)[:1]])
     rows = [r for r in count_rows(area, cov, earliest, end) if type_matches(type_key, r["crime_type"])]
     now = _tally(rows, set(period_months) & covered)
     before = _tally(rows, set(previous_months) & covered)
@@ -324,33 +342,19 @@ def build_profile(
     gaps = [m for m in period_months if m not in covered]
     previous_gaps = [m for m in previous_months if m not in covered]
     no_previous = len(previous_gaps) == len(previous_months)
-    if len(gaps) == len(period_months) or no_previous:
-        change = {
-            "absolute": None,
-            "percent": None,
-            "significant": None,
-            "test": "not tested: no data loaded for "
-            + ("this period" if len(gaps) == len(period_months) else "the comparison period"),
-        }
-    elif gaps or previous_gaps:
-        change = {
-            "absolute": now["crimes"] - before["crimes"],
-            "percent": None,
-            "significant": None,
-            "test": "not tested: months are missing in "
-            + (
-                "both periods" if gaps and previous_gaps else "this period" if gaps else "the previous period"
-            ),
-        }
-    else:
-        tested = compare_counts(now["crimes"], before["crimes"])
-        change = {
-            "absolute": tested.absolute,
-            "percent": tested.percent,
-            "significant": tested.significant,
-            "p_value": round(tested.p_value, 6),
-            "test": TEST_NAME,
-        }
+    monthly = _monthly_by_measure(rows)
+    changes = {
+        measure: measured_change(
+            monthly[measure],
+            measure=measure,
+            label=label,
+            period_months=period_months,
+            previous_months=previous_months,
+            covered=covered,
+        )
+        for measure, label in _measures(type_key, type_label).items()
+    }
+    change = changes["asb" if type_key == TYPE_ASB else "crimes"]
     if no_previous:
         before = {"crimes": None, "asb": None, "by_type": {}}
 
@@ -381,6 +385,7 @@ def build_profile(
             "gaps": previous_gaps,
         },
         "change": change,
+        "asb_change": changes.get("asb") if type_key in (TYPE_ALL, TYPE_ASB) else None,
         "series": _monthly_series(rows, period_months, covered),
         "series_year_before": _monthly_series(rows, year_before_months, covered),
         "gaps": gaps,

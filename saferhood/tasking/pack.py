@@ -95,7 +95,7 @@ def build_pack(meeting: Meeting) -> dict[str, Any]:
             "previous_crimes": profile["previous"]["crimes"],
             "previous_asb": profile["previous"]["asb"],
             "change": profile["change"],
-            "asb_change": asb["change"],
+            "asb_change": asb["change"],  # the ASB profile's change compares and tests ASB
             "gaps": profile["gaps"],
             "sources": profile["sources"],
         },

@@ -87,9 +87,11 @@ def test_local_authority_profile_equals_pandas(loaded, staffs, client):
     assert (body["crimes"], body["asb"]) == crimes_and_asb(now)
     assert (body["previous"]["crimes"], body["previous"]["asb"]) == crimes_and_asb(before)
     assert body["by_type"] == now["Crime type"].value_counts().to_dict()
-    assert body["change"]["absolute"] == body["crimes"] - body["previous"]["crimes"]
+    # Change per day: April-June has 91 days, January-March 90.
+    assert body["change"]["absolute"] == round(body["crimes"] - body["previous"]["crimes"] * 91 / 90)
+    assert body["change"]["exposure"] == "per day: 91 days against 90"
     assert body["change"]["significant"] in (True, False)
-    assert "Poisson" in body["change"]["test"]
+    assert "quasi-Poisson" in body["change"]["test"]
     series = {p["month"]: (p["crimes"], p["asb"]) for p in body["series"]}
     for month in ["2022-04", "2022-05", "2022-06"]:
         assert series[month] == crimes_and_asb(stoke[stoke.Month == month])

@@ -48,7 +48,11 @@ def test_sandwell_and_town_profiles_equal_the_files(db, client, sandwell):
     assert body["previous"]["gaps"] == month_range("2022-09", "2023-06")
     before = sandwell[sandwell.period.isin(["2023-07", "2023-08"])]
     assert body["previous"]["crimes"] == crimes_and_asb(before)[0]
-    assert body["change"]["significant"] is None and "missing" in body["change"]["test"]
+    # The change compares the loaded months only, per day: 366 days against July and August's 62.
+    change = body["change"]
+    assert (change["current"], change["previous"]) == (body["crimes"], body["previous"]["crimes"])
+    assert change["absolute"] == round(body["crimes"] - body["previous"]["crimes"] * 366 / 62)
+    assert "366 days against 62" in change["exposure"] and "10 months missing" in change["exposure"]
 
     expected_towns = {"West Bromwich": 10_053, "Smethwick": 6_664, "Oldbury": 5_650, "Tipton": 4_584}
     children = {c["name"]: c for c in body["children"]}
