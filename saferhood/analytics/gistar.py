@@ -15,6 +15,12 @@ cells outside the area neither count as neighbours nor enter ``n``, ``xbar`` or 
 p-values are two-sided from the standard normal, ``2 * (1 - Phi(|z|))`` (esda's ``p_norm`` is
 the one-sided ``1 - Phi(|z|)``), adjusted by Benjamini–Hochberg across the area's cells unless
 ``fdr=False``.
+
+Speed (issue 14: at least 500 times esda at 100k cells; benchmarks/analytics_bench.py): record
+counts are whole, so the window sums are exact integer prefix-sum runs, and z, p and the BH rank
+depend only on a cell's (window sum, window size) pair, of which a grid holds a few hundred:
+each figure is computed once per pair and looked up for the cells. Weighted or negative counts
+take the cell-by-cell path (correlation, then BH over the cells); both give the same figures.
 """
 
 from __future__ import annotations
