@@ -201,6 +201,9 @@ def main(argv: list[str] | None = None) -> None:
     x, y = _points(100_000)
     previous = RESULTS / "analytics.json"
     payload = json.loads(previous.read_text()) if previous.exists() else {}
+    for name in BENCHMARKS:  # a part kept from an earlier run keeps the time it was measured
+        if name in payload and "measured_at" in payload:
+            payload[name].setdefault("measured_at", payload["measured_at"])
     payload.update(
         what="Getis-Ord Gi* (queen, cell included, BH) and quartic KDE on BNG grids, against PySAL esda",
         points="100,000 real Staffordshire 2022 police.uk street records (within 35 km of the median), "
