@@ -59,39 +59,35 @@ def place(index, published_lsoa: np.ndarray | None, lon: np.ndarray, lat: np.nda
     """Place every row: by published LSOA code, else by point in ward, else not at all."""
     n = len(lon)
     has_point = ~np.isnan(lon)
-    method = np.full(n, PlacementMethod.NO_LOCATION.value, dtype=object)
-    cols = [np.full(n, "", dtype=object) for _ in range(4)]
-    inside = np.zeros(n, dtype=bool)
-    has_lsoa = np.zeros(n, dtype=bool) if published_lsoa is None else published_lsoa != ""
-    area_key = np.zeros(n, dtype=np.int64)
     area_ids = {("", "", "", ""): 0}  # one id per distinct (lsoa, ward, town, lad)
-
-    if has_lsoa.any():
+    nothing = (PlacementMethod.NO_LOCATION.value, "", "", "", "", False, 0)  # no code (yet)
+    if published_lsoa is None:
+        has_lsoa = np.zeros(n, dtype=bool)
+        codes, table = np.zeros(n, dtype=np.intp), [nothing]
+    else:
+        # One row of placement per distinct code, then every column taken from it by code: each
+        # row's value comes out of a small table in one step (files name a few hundred codes).
+        has_lsoa = published_lsoa != ""
         codes, uniques = pd.factorize(published_lsoa)
+        named = [code for code in uniques if code != ""]
+        placements = iter(index.by_lsoas(named))
         table = []
-        for p in index.by_lsoas(uniques):
-            if p is None:
+        for code in uniques:
+            p = next(placements) if code != "" else nothing
+            if p is nothing:
+                table.append(nothing)
+            elif p is None:
                 table.append(
-                    (PlacementMethod.UNKNOWN_LSOA.value, "", "", "", "", index.is_in_partnership(None))
+                    (PlacementMethod.UNKNOWN_LSOA.value, "", "", "", "", index.is_in_partnership(None), 0)
                 )
             else:
-                table.append(
-                    (
-                        PlacementMethod.LSOA_CODE.value,
-                        p.lsoa_code,
-                        p.ward_code,
-                        p.town_code,
-                        p.lad_code,
-                        index.is_in_partnership(p),
-                    )
-                )
-        rows = np.flatnonzero(has_lsoa)
-        picked = codes[rows]
-        for j, column in enumerate([method, *cols]):
-            column[rows] = np.array([t[j] for t in table], dtype=object)[picked]
-        inside[rows] = np.array([t[5] for t in table], dtype=bool)[picked]
-        keys = [area_ids.setdefault(t[1:5], len(area_ids)) for t in table]
-        area_key[rows] = np.array(keys, dtype=np.int64)[picked]
+                areas = (p.lsoa_code, p.ward_code, p.town_code, p.lad_code)
+                key = area_ids.setdefault(areas, len(area_ids))
+                table.append((PlacementMethod.LSOA_CODE.value, *areas, index.is_in_partnership(p), key))
+    columns = list(zip(*(table or [nothing]), strict=True))
+    method, *cols = (np.array(columns[j], dtype=object).take(codes) for j in range(5))
+    inside = np.array(columns[5], dtype=bool).take(codes)
+    area_key = np.array(columns[6], dtype=np.int64).take(codes)
 
     by_point = has_point & ~has_lsoa
     if by_point.any():
