@@ -13,6 +13,18 @@ earlier months only (months with no published data are gaps, skipped, never zero
   the mean of the last ``k`` (12) published months.
 * Fewer than ``min_history`` months: not tested.
 
+That is the default ``baseline="seasonal"``. With ``baseline="recent"`` the expected count is the
+mean of the previous ``recent_k`` (3) published months instead, so a month is judged against what
+the area has just been recording ("12 against 3.4 expected" is not read without "January and
+February were 12 too"). Three months estimate the mean loosely, so the test allows for it: the
+variance is ``phi * mu * (1 + 1 / recent_k)``, with ``phi`` the dispersion of the previous ``k``
+published months (the count of a new month less the mean of ``recent_k`` others varies by
+``mu + mu / recent_k`` under Poisson). ``min_history`` published months are still needed.
+
+Whatever the baseline, every test carries the previous ``recent_k`` published months' observed
+counts (``recent_months``) and its baseline in words (``baseline_text``), so an alert is never
+read without them.
+
 The probability is the upper tail ``P(X >= observed)`` under Poisson with that mean or, when the
 history is over-dispersed (variance above the mean: Pearson dispersion ``phi > 1`` for the model,
 sample variance above the mean for the recent mean), under the negative binomial with the same
@@ -40,6 +52,15 @@ from saferhood.analytics.fdr import bh_adjust
 
 SEASONAL = "seasonal Poisson model (trend + month of year) on the previous 36 months"
 RECENT = "mean of the previous {k} published months"
+RECENT_MONTHS = "mean of the previous {k} published months ({months})"
+
+BASELINES = {
+    "seasonal": "the area's own history allowing for the time of year (a seasonal Poisson model on 24 or "
+    "more of the previous 36 months, else the mean of the previous 12 published months)",
+    "recent": "the mean of the previous 3 published months",
+}
+DEFAULT_BASELINE = "seasonal"
+RECENT_K = 3
 
 
 @dataclass(frozen=True)
@@ -171,6 +192,20 @@ def _recent_expected(values: np.ndarray, k: int, min_history: int) -> tuple[floa
     return mean, phi, RECENT.format(k=len(recent)), int(len(recent))
 
 
+def _recent_baseline(
+    values: np.ndarray, recent_k: int, k: int, min_history: int
+) -> tuple[float, float, str, int] | None:
+    """Mean of the last ``recent_k`` published months, dispersion allowing for that mean's error."""
+    published = values[~np.isnan(values)]
+    if len(published) < min_history:
+        return None
+    recent = published[-recent_k:]
+    mean = float(recent.mean())
+    spread = published[-k:]
+    phi = float(spread.var(ddof=1)) / float(spread.mean()) if spread.mean() > 0 else 1.0
+    return mean, max(phi, 1.0) * (1.0 + 1.0 / len(recent)), RECENT_MONTHS, int(len(recent))
+
+
 def _expected_all(
     tasks: list[tuple[np.ndarray, np.ndarray, int]], k: int, min_history: int, seasonal_min: int
 ) -> list[tuple[float, float, str, int] | None]:
@@ -230,17 +265,30 @@ def one_in(p: float) -> str:
     return f"about 1 time in {n:,.0f}" if n >= 100 else f"about 1 time in {n:g}"
 
 
+def recent_text(recent: list[tuple[str, int]]) -> str:
+    """'10 (2021-06), 12 (2021-07) and 12 (2021-08)': each recent month's count, named."""
+    parts = [f"{n:,} ({m})" for m, n in recent]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _baseline_text(method: str, used: int, recent: list[tuple[str, int]]) -> str:
+    if method == SEASONAL:
+        return f"the previous {used} published months, allowing for the time of year"
+    if method == RECENT_MONTHS:
+        return f"the mean of the previous {used} published months ({', '.join(m for m, _ in recent)})"
+    return f"the mean of the previous {used} published months"
+
+
 def _sentence(row: dict[str, Any], n_tests: int) -> str:
     exp = row["expected"]
     exp_txt = f"{exp:.1f}" if exp < 10 else f"{round(exp):,}"
-    if row["method"] == SEASONAL:
-        basis = f"the previous {row['history_months']} published months, allowing for the time of year"
-    else:
-        basis = f"the previous {row['history_months']} published months"
+    recent = row["recent_months"]
+    before = f"; the previous published months had {recent_text(recent)}" if recent else ""
     return (
         f"{row['crime_type']} in {row['area']} in {row['month']}: {row['observed']:,} recorded against "
-        f"about {exp_txt} expected from {basis} (a count this high or higher would happen by chance "
-        f"{one_in(row['probability'])}; flagged after allowing for {n_tests:,} test{'' if n_tests == 1 else 's'})."
+        f"about {exp_txt} expected from {row['baseline_text']}{before} (a count this high or higher would "
+        f"happen by chance {one_in(row['probability'])}; flagged after allowing for {n_tests:,} "
+        f"test{'' if n_tests == 1 else 's'})."
     )
 
 
@@ -248,8 +296,10 @@ def emerging_alerts(
     counts: pd.DataFrame,
     *,
     test_months: list[str] | None = None,
+    baseline: str = DEFAULT_BASELINE,
     alpha: float = 0.05,
     k: int = 12,
+    recent_k: int = RECENT_K,
     min_history: int = 6,
     seasonal_min: int = 24,
     min_observed: int = 5,
@@ -263,10 +313,15 @@ def emerging_alerts(
         "YYYY-MM", NaN for months not published (gaps).
     test_months : list of str, optional
         Months to test; default every published month with enough history.
+    baseline : {"seasonal", "recent"}
+        What the expected count is: the seasonal model (or the mean of the previous ``k``
+        months), or the mean of the previous ``recent_k`` published months.
     alpha : float
         Benjamini–Hochberg false discovery rate across all tests of the run.
     k : int
-        Months in the recent-mean baseline.
+        Months in the recent-mean fallback of the seasonal baseline (and the dispersion's months).
+    recent_k : int
+        Months in the recent-months baseline, and the recent months every test shows.
     min_history : int
         Fewest published earlier months for a test.
     seasonal_min : int
@@ -278,9 +333,11 @@ def emerging_alerts(
     -------
     AlertRun
         ``alerts`` and ``tests`` DataFrames with columns area, crime_type, month, observed,
-        expected, dispersion, distribution, probability, p_adj, method, history_months and
-        (alerts) sentence.
+        expected, dispersion, distribution, probability, p_adj, method, history_months,
+        baseline_text, recent_months (a list of (month, count), oldest first) and (alerts) sentence.
     """
+    if baseline not in BASELINES:
+        raise ValueError(f"baseline must be one of {', '.join(BASELINES)}, not {baseline!r}")
     cols = [pd.Period(c, "M") for c in counts.columns]
     frame = counts.copy()
     frame.columns = pd.PeriodIndex(cols, freq="M")
@@ -290,6 +347,7 @@ def emerging_alerts(
     wanted = None if test_months is None else {pd.Period(m, "M").ordinal for m in test_months}
     ordinals = np.asarray(frame.columns.asi8)
     values = frame.to_numpy(dtype=float)
+    labels = [str(c) for c in frame.columns]
     keys, tasks = [], []
     for (area, ctype), series in zip(frame.index, values, strict=True):
         for pos in range(len(ordinals)):
@@ -299,15 +357,19 @@ def emerging_alerts(
                 continue
             keys.append((area, ctype, pos, obs))
             tasks.append((series[:pos], ordinals[:pos], target))
+    if baseline == "recent":
+        expected = [_recent_baseline(v, recent_k, k, min_history) for v, _o, _t in tasks]
+    else:
+        expected = _expected_all(tasks, k, min_history, seasonal_min)
     rows = []
-    for (area, ctype, pos, obs), got in zip(
-        keys, _expected_all(tasks, k, min_history, seasonal_min), strict=True
-    ):
+    for (area, ctype, pos, obs), got, (earlier, _o, _t) in zip(keys, expected, tasks, strict=True):
         if got is None:
             continue
         mu, phi, method, used = got
         mu = max(mu, 0.5 / used)
         observed = int(round(obs))
+        shown = np.flatnonzero(~np.isnan(earlier))[-recent_k:]
+        recent = [(labels[i], int(round(earlier[i]))) for i in shown]
         rows.append(
             {
                 "area": area,
@@ -318,8 +380,10 @@ def emerging_alerts(
                 "dispersion": phi,
                 "distribution": "Poisson" if phi <= 1.0 else "negative binomial",
                 "probability": np.nan,
-                "method": method,
+                "method": method.format(k=used, months=", ".join(m for m, _ in recent)),
                 "history_months": used,
+                "baseline_text": _baseline_text(method, used, recent),
+                "recent_months": recent,
             }
         )
     tests = pd.DataFrame(
@@ -335,16 +399,23 @@ def emerging_alerts(
             "probability",
             "method",
             "history_months",
+            "baseline_text",
+            "recent_months",
         ],
     )
     if len(tests):
-        tests["probability"] = upper_tail(tests["observed"], tests["expected"], tests["dispersion"])
+        # A tail below the smallest float underflows to 0, which would read "impossible": the
+        # smallest positive float is an upper bound for it, so it is reported instead.
+        tail = upper_tail(tests["observed"], tests["expected"], tests["dispersion"])
+        tests["probability"] = np.maximum(tail, np.finfo(float).tiny)
     tests["p_adj"] = bh_adjust(tests["probability"].to_numpy(dtype=float)) if len(tests) else []
     n_tests = len(tests)
     flagged = tests[(tests["p_adj"] < alpha) & (tests["observed"] >= min_observed)].copy()
     flagged = flagged.sort_values(["probability", "area", "crime_type"]).reset_index(drop=True)
     flagged["sentence"] = [_sentence(r, n_tests) for r in flagged.to_dict("records")]
     params = {
+        "baseline": baseline,
+        "recent_k": recent_k,
         "alpha": alpha,
         "k": k,
         "min_history": min_history,

@@ -71,8 +71,9 @@ def test_gap_months_are_skipped_not_zeros():
     assert test["method"] == RECENT.format(k=7) and test["distribution"] == "Poisson"
     assert test["probability"] == pytest.approx(stats.poisson.sf(29, 10.0), rel=1e-12)
     assert run.alerts["sentence"][0] == (
-        "Burglary in Area A in 2021-09: 30 recorded against about 10 expected from the previous 7 published "
-        f"months (a count this high or higher would happen by chance {one_in(test['probability'])}; flagged after "
+        "Burglary in Area A in 2021-09: 30 recorded against about 10 expected from the mean of the previous 7 "
+        "published months; the previous published months had 10 (2021-06), 10 (2021-07) and 10 (2021-08) "
+        f"(a count this high or higher would happen by chance {one_in(test['probability'])}; flagged after "
         "allowing for 1 test)."
     )
 
