@@ -16,6 +16,7 @@ import pandas as pd
 
 from saferhood.analytics import alerts as alert_lib
 from saferhood.analytics import budget as budget_lib
+from saferhood.analytics.change import p_value_text
 from saferhood.analytics.classify import ClassifyParams, count_by_period, hotspot_classify
 from saferhood.analytics.gistar import gistar
 from saferhood.analytics.grid import Grid, count_points, grid_dimensions, grid_features, make_grid
@@ -36,6 +37,14 @@ from saferhood.crime.profiles import (
     validate_period,
 )
 
+ALERT_METHODS = {
+    "seasonal": "each area's monthly count against its own history (seasonal Poisson model with 24+ "
+    "published months of the previous 36, else the mean of the previous 12 published months; negative "
+    "binomial when over-dispersed); Benjamini-Hochberg false discovery rate across all tests of the run",
+    "recent": "each area's monthly count against the mean of its previous 3 published months (negative "
+    "binomial, its variance allowing for the over-dispersion of the previous 12 published months and for "
+    "a mean of only 3 months); Benjamini-Hochberg false discovery rate across all tests of the run",
+}
 KDE_UNITS = "records per square kilometre over the period"
 
 # What an analyst may ask for; the API's query schema shows the same bounds (api_analytics.py).
@@ -440,11 +449,14 @@ def alerts_for(
     *,
     level: str | None = None,
     alpha: float = 0.05,
+    baseline: str = alert_lib.DEFAULT_BASELINE,
 ) -> dict[str, Any]:
     """Emerging-trend alerts for the areas within ``area`` × crime type, months ``start``–``end``.
 
     Counts come from the monthly count table (records and count imports alike), with each
-    area's own history back 36 months; missing months are gaps the method skips.
+    area's own history back 36 months; missing months are gaps the method skips. ``baseline``
+    is what "expected" means (``alert_lib.BASELINES``); every alert states it in words and shows
+    the previous three published months' counts beside it.
     """
     start, end, type_key, type_label = _period(start, end, type_value)
     if level is None:  # default: the level just below the area (towns, or wards where there are none)
@@ -456,6 +468,10 @@ def alerts_for(
         raise AnalysisError(f"'level': must be lsoa, ward or town, not {level!r}", "level")
     if not ALPHA[0] < alpha < ALPHA[1]:
         raise AnalysisError(f"'alpha': must be above 0 and below 0.5, not {alpha:g}", "alpha")
+    if baseline not in alert_lib.BASELINES:
+        raise AnalysisError(
+            f"'baseline': must be {' or '.join(alert_lib.BASELINES)}, not {baseline!r}", "baseline"
+        )
     history_start = add_months(start, -36)
     budget.check_alerts(area, column, level, type_key, history_start, start, end)
     cov = coverage_for(lad_codes(area), need_lsoa=level == AreaLevel.LSOA)
@@ -467,8 +483,9 @@ def alerts_for(
     ]  # fmt: skip
     names = dict(Area.objects.filter(code__in={r[column] for r in rows}).values_list("code", "name"))
     parameters = {"from": start, "to": end, "type": type_label, "level": level, "alpha": alpha,
-                  "history_from": history_start}  # fmt: skip
-    base = {"area": {"code": area.code, "name": area.name, "level": area.level}, "parameters": parameters}
+                  "baseline": baseline, "history_from": history_start}  # fmt: skip
+    base = {"area": {"code": area.code, "name": area.name, "level": area.level}, "parameters": parameters,
+            "baseline": alert_lib.BASELINES[baseline]}  # fmt: skip
     tested = [m for m in month_range(start, end) if m in covered]
     if not rows or not tested:
         return {**base, "alerts": [], "tests": 0, "method": "", "months_missing": month_range(start, end)}
@@ -479,7 +496,7 @@ def alerts_for(
     published = [m for m in months if m in covered]
     table[published] = table[published].fillna(0.0)
     table.index.names = ["area", "crime_type"]
-    run = alert_lib.emerging_alerts(table.astype(float), test_months=tested, alpha=alpha)
+    run = alert_lib.emerging_alerts(table.astype(float), test_months=tested, alpha=alpha, baseline=baseline)
     alerts = []
     code_of = {f"{names.get(c, c)}": c for c in frame[column].unique()}
     for row in run.alerts.to_dict("records"):
@@ -490,8 +507,12 @@ def alerts_for(
                 "month": row["month"],
                 "observed": int(row["observed"]),
                 "expected": round(float(row["expected"]), 2),
+                "baseline": row["baseline_text"],
+                "recent_months": [{"month": m, "observed": n} for m, n in row["recent_months"]],
                 "probability": float(row["probability"]),
                 "p_adj": float(row["p_adj"]),
+                "p_value_text": p_value_text(float(row["probability"])),
+                "p_adj_text": p_value_text(float(row["p_adj"])),
                 "method": row["method"],
                 "sentence": row["sentence"],
             }
@@ -500,8 +521,6 @@ def alerts_for(
         **base,
         "alerts": alerts,
         "tests": run.n_tests,
-        "method": "each area's monthly count against its own history (seasonal Poisson model with 24+ "
-        "published months of the previous 36, else the mean of the previous 12 published months; negative "
-        "binomial when over-dispersed); Benjamini-Hochberg false discovery rate across all tests of the run",
+        "method": ALERT_METHODS[baseline],
         "months_missing": [m for m in month_range(start, end) if m not in covered],
     }

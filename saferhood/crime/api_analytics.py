@@ -7,7 +7,7 @@ analyses' own smaller rate) and refused with a 422 before any work when over the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Path, Query, Router, Schema
@@ -143,6 +143,13 @@ class AlertQuery(PeriodQuery):
         description="lsoa, ward, town or lad (default: the level below the area)",
     )
     alpha: float = Field(0.05, gt=ALPHA[0], lt=ALPHA[1], description="false discovery rate across all tests")
+    baseline: Literal["seasonal", "recent"] = Field(
+        "seasonal",
+        description="what 'expected' is: seasonal = the area's own history allowing for the time of year "
+        "(a seasonal Poisson model on 24+ of the previous 36 months, else the mean of the previous 12 "
+        "published months); recent = the mean of the previous 3 published months. Either way each alert "
+        "states its baseline in words and lists the previous 3 published months' counts (recent_months)",
+    )
 
 
 def _area(code: str):
@@ -263,5 +270,7 @@ def area_alerts(request: HttpRequest, query: Query[AlertQuery], code: str = CODE
     if query.start is None:
         start = end  # alerts are about the latest month unless asked for more
     return _answer(
-        lambda: analyses.alerts_for(area, start, end, query.crime_type, level=query.level, alpha=query.alpha)
+        lambda: analyses.alerts_for(
+            area, start, end, query.crime_type, level=query.level, alpha=query.alpha, baseline=query.baseline
+        )
     )

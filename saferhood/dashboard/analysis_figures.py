@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from saferhood.analytics import alerts as alert_lib
 from saferhood.analytics.grid import to_lonlat
 from saferhood.areas.models import Area
 from saferhood.core.months import add_months, spans
@@ -98,17 +99,28 @@ def repeat_table(result: dict[str, Any]) -> Table:
     )  # fmt: skip
 
 
-def alerts(area: Area, profile: dict[str, Any]) -> dict[str, Any]:
-    """Alerts for the period's last month, for the areas within this one."""
+BASELINE_CHOICES = [
+    ("seasonal", "Own history, allowing for the time of year", "The seasonal pattern of up to 36 months"),
+    ("recent", "The previous 3 months", "The mean of the previous 3 published months"),
+]
+
+
+def alerts(area: Area, profile: dict[str, Any], baseline: str = alert_lib.DEFAULT_BASELINE) -> dict[str, Any]:
+    """Alerts for the period's last month, for the areas within this one, against ``baseline``."""
     month = profile["period"]["to"]
-    return analyses.alerts_for(area, month, month, profile["type"]["key"])
+    return analyses.alerts_for(area, month, month, profile["type"]["key"], baseline=baseline)
+
+
+RECENT_SEPARATOR = " | "  # between the recent months, in the download
 
 
 def alerts_table(result: dict[str, Any]) -> Table:
     return Table(
-        ["area_code", "area", "crime_type", "month", "observed", "expected", "probability", "p_adjusted", "method"],
+        ["area_code", "area", "crime_type", "month", "observed", "expected", "baseline", "previous_months",
+         "probability", "p_adjusted", "method"],
         [
             [a["area"]["code"], a["area"]["name"], a["crime_type"], a["month"], a["observed"], a["expected"],
+             a["baseline"], RECENT_SEPARATOR.join(f"{r['month']}: {r['observed']}" for r in a["recent_months"]),
              a["probability"], a["p_adj"], a["method"]]
             for a in result["alerts"]
         ],

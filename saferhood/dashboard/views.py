@@ -60,12 +60,17 @@ def _filters(request: HttpRequest, area: Area) -> dict[str, str]:
         "to": request.GET.get("to", "").strip() or default_to,
         "type": request.GET.get("type", "").strip() or "all",
         "compare": request.GET.get("compare", "").strip() or "previous",
+        "baseline": request.GET.get("baseline", "").strip() or "seasonal",  # the alerts' expected count
     }
 
 
 def _query(filters: dict[str, str]) -> str:
     """The filters as a query string, leaving out defaults so shared links stay short."""
-    shown = {k: v for k, v in filters.items() if not (k == "type" and v == "all") and v != "previous"}
+    shown = {
+        k: v
+        for k, v in filters.items()
+        if not (k == "type" and v == "all") and v not in ("previous", "seasonal")
+    }
     return "?" + urlencode(shown)
 
 
@@ -107,6 +112,7 @@ def area_profile(request: HttpRequest, code: str) -> HttpResponse:
         "period_to": filters["to"],
         "type_options": TYPE_OPTIONS,
         "compare_options": list(COMPARISONS.items()),
+        "baseline_choices": analysis_figures.BASELINE_CHOICES,
         "period_query": query,
         "errors": [],
         "profile": None,
@@ -140,7 +146,7 @@ def area_profile(request: HttpRequest, code: str) -> HttpResponse:
         downloads=_download_links(area, query),
     )
     try:
-        context.update(_analyses(area, profile))
+        context.update(_analyses(area, profile, filters["baseline"]))
     except (AnalysisError, OverBudget) as exc:
         # Over the analysis budget (e.g. a long period over a force area): say what to change.
         context.update(errors=[{"href": f"#{_field(exc.parameter)}", "text": str(exc)}], profile=None)
@@ -151,13 +157,13 @@ def area_profile(request: HttpRequest, code: str) -> HttpResponse:
 
 def _field(parameter: str) -> str:
     """The page's filter a budget message points at (the page has no cell or level field)."""
-    return parameter if parameter in ("from", "to", "type") else "from"
+    return parameter if parameter in ("from", "to", "type", "baseline") else "from"
 
 
-def _analyses(area: Area, profile: dict[str, Any]) -> dict[str, Any]:
+def _analyses(area: Area, profile: dict[str, Any], baseline: str) -> dict[str, Any]:
     """Hotspot map, repeat locations and alerts for the page (what needs points says when it has none)."""
     hs = analysis_figures.hotspot_grid(area, profile)
-    alerts = analysis_figures.alerts(area, profile)
+    alerts = analysis_figures.alerts(area, profile, baseline)
     result: dict[str, Any] = {
         "hotspots": hs,
         "hotspot_caveats": hs.points.caveats,
@@ -216,7 +222,7 @@ def area_download(request: HttpRequest, code: str, name: str, fmt: str) -> HttpR
     history = build_history(area, filters["type"]) if name == "history" else None
     if name in ANALYSIS_DOWNLOADS:
         try:
-            return _analysis_download(area, profile, name, fmt, stem)
+            return _analysis_download(area, profile, name, fmt, stem, filters["baseline"])
         except (AnalysisError, OverBudget) as exc:
             return HttpResponse(str(exc), status=400, content_type="text/plain")
     if fmt == "csv":
@@ -246,12 +252,14 @@ def area_download(request: HttpRequest, code: str, name: str, fmt: str) -> HttpR
 ANALYSIS_DOWNLOADS = ("hotspots", "hotspot-map", "repeat-locations", "alerts")
 
 
-def _analysis_download(area: Area, profile: dict[str, Any], name: str, fmt: str, stem: str) -> HttpResponse:
+def _analysis_download(
+    area: Area, profile: dict[str, Any], name: str, fmt: str, stem: str, baseline: str
+) -> HttpResponse:
     if name == "repeat-locations":
         table = analysis_figures.repeat_table(analysis_figures.repeat_locations(area, profile, top=100))
         return _attachment(_csv_text(table), "text/csv; charset=utf-8", f"{stem}.csv")
     if name == "alerts":
-        table = analysis_figures.alerts_table(analysis_figures.alerts(area, profile))
+        table = analysis_figures.alerts_table(analysis_figures.alerts(area, profile, baseline))
         return _attachment(_csv_text(table), "text/csv; charset=utf-8", f"{stem}.csv")
     if fmt == "geojson":
         period = profile["period"]

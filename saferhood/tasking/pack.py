@@ -108,6 +108,7 @@ def build_pack(meeting: Meeting) -> dict[str, Any]:
         "alerts": alerts["alerts"],
         "alert_tests": alerts["tests"],
         "alert_method": alerts["method"],
+        "alert_baseline": alerts["baseline"],  # what "expected" means, said beside the alerts
         "hotspot_svg": None if hs.empty else analysis_figures.hotspot_svg(area.name, hs),
         "hot_cells": None if hs.empty else analysis_figures.hot_cells(hs, limit=10).rows,
         "hotspot_caveats": hs.points.caveats,
