@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils.html import escape
 
 from saferhood.analytics.alerts import BASELINES
 from saferhood.crime.importers.counts import import_counts
@@ -152,3 +153,30 @@ def test_a_bad_baseline_on_the_page_names_the_field(signed_in: Client, db) -> No
     html = response.content.decode()
     assert response.status_code == 400
     assert 'href="#baseline"' in html and "must be seasonal or recent" in html
+
+
+def test_the_tasking_pack_states_the_baseline_and_the_recent_months(
+    client: Client, loaded, files: pd.DataFrame
+) -> None:
+    import datetime
+
+    from saferhood.accounts.tests.conftest import make_user
+    from saferhood.areas.models import Area
+    from saferhood.tasking import services
+
+    chair = make_user("pack-chair-baselines", "police", "tasking_chair")
+    meeting = services.create_meeting(
+        kind="borough",
+        area=Area.objects.get(code=SANDWELL),
+        on=datetime.date(2025, 12, 1),
+        chairs="CI",
+        by=chair,
+    )
+    assert meeting.period_to == MONTH
+    client.force_login(chair)
+    html = client.get(f"/tasking/meetings/{meeting.pk}/pack/").content.decode()
+    assert escape(f"Each month is judged against {BASELINES['seasonal']}") in html
+    recent = town_months(files, "smethwick", "Shoplifting")
+    said = ", ".join(f"{r['observed']} ({r['month']})" for r in recent[:2])
+    assert f"Shoplifting in Smethwick in {MONTH}: 75 recorded" in html
+    assert f"the previous published months had {said} and {recent[2]['observed']} (2025-09)" in html
