@@ -82,6 +82,15 @@ def test_a_2011_lsoa_answers_through_its_2021_parts_and_its_ward_lists_one_vinta
     assert body["geography"]["through"] == parts
     assert "E01033886" in body["geography"]["notes"][0]
 
+    # The page says the same, and states the rule.
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_user("vintage-analyst", password="a-long-test-pw-1"))
+    page = client.get(f"/areas/{SPLIT_2011}/", {"from": "2023-07", "to": "2023-10"}).content.decode()
+    assert 'data-testid="geography-notes"' in page and "E01033886, E01033887" in page
+    assert "one current geography: LSOA 2021 and the newest ward pattern" in page
+    assert f"{expected[0]:,}" in page
+
     # Its ward lists 2021 LSOAs only; their residents add up to the ward's, counted once.
     ward = ward25().set_index("lsoa21cd").wd25cd[parts[0]]
     ward_body = profile(client, ward, "2023-07", "2023-10")
@@ -149,3 +158,34 @@ def test_a_retired_ward_and_a_part_of_a_split_answer_not_applicable_never_zero(c
     body = profile(client, whole, start, end)
     rows = staffordshire[staffordshire["LSOA code"] == whole]
     assert body["crimes"] == int((rows["Crime type"] != ASB).sum()) and body["crimes"] > 0
+
+
+def test_replace_areas_moves_rows_stored_under_a_retired_ward(client, staffordshire):
+    """A database filled before the rule holds 2011-only codes under their 2021 wards: the
+    command moves them to the current ward and a second run changes nothing."""
+    from django.core.management import call_command
+
+    from saferhood.crime.models import CrimeRecord, MonthlyCount
+
+    wd21 = pd.read_csv(
+        GEO / "ons-lookup-lsoa11-ward-lad/LSOA11_WD21_LAD21_EW_LU.csv", dtype=str, encoding="utf-8-sig"
+    ).set_index("LSOA11CD")
+    moved = sorted(set(staffordshire["LSOA code"]) - set(ward25().lsoa21cd) & set(wd21.index))
+    old = {code: wd21.WD21CD[code] for code in moved if wd21.WD21CD[code] != ward_of_2011(code)}
+    assert old
+    for code, ward in old.items():  # as the import placed them before ADR 0005
+        MonthlyCount.objects.filter(lsoa_code=code).update(ward_code=ward, town_code="")
+        CrimeRecord.objects.filter(lsoa_code=code).update(ward_code=ward, town_code="")
+
+    call_command("replace_areas", stdout=open("/dev/null", "w"))
+
+    for code in old:
+        assert set(MonthlyCount.objects.filter(lsoa_code=code).values_list("ward_code", flat=True)) == {
+            ward_of_2011(code)
+        }
+        assert set(CrimeRecord.objects.filter(lsoa_code=code).values_list("ward_code", flat=True)) == {
+            ward_of_2011(code)
+        }
+    from saferhood.crime.replace_areas import replace_areas
+
+    assert set(replace_areas().values()) == {0}
