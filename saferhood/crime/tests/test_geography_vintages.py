@@ -189,3 +189,21 @@ def test_replace_areas_moves_rows_stored_under_a_retired_ward(client, staffordsh
     from saferhood.crime.replace_areas import replace_areas
 
     assert set(replace_areas().values()) == {0}
+
+
+def test_a_2021_lsoa_merged_from_2011_ones_answers_through_them(client, staffordshire):
+    merged = exact()[exact().CHGIND == "M"]
+    in_staffs = staffordshire[staffordshire.lad.isin(STAFFS_LADS)]
+    held = merged.merge(in_staffs["LSOA code"].value_counts().rename("n"), left_on="LSOA11CD", right_index=True)
+    code = held.groupby("LSOA21CD").n.sum().idxmax()  # the busiest, in a covered authority
+    predecessors = sorted(merged[merged.LSOA21CD == code].LSOA11CD)
+    rows = staffordshire[staffordshire["LSOA code"].isin(predecessors)]
+    body = profile(client, code, STAFFS_MONTHS[0], STAFFS_MONTHS[-1])
+    assert body["crimes"] == int((rows["Crime type"] != ASB).sum()) > 0  # was 0
+    assert body["geography"]["answers"] == "predecessors"
+    assert body["geography"]["through"] == predecessors
+    # In its ward's list it carries the same figure, once.
+    ward = profile(client, ward25().set_index("lsoa21cd").wd25cd[code], STAFFS_MONTHS[0], STAFFS_MONTHS[-1])
+    listed = {c["code"]: c for c in ward["children"]}
+    assert listed[code]["crimes"] == body["crimes"]
+    assert not set(predecessors) & set(listed)
