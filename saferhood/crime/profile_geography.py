@@ -59,11 +59,14 @@ def not_applicable_figures(profile: dict[str, Any]) -> dict[str, Any]:
     return profile
 
 
-def lsoa_children(codes: list[str], totals: dict[str, dict[str, int]]) -> dict[str, dict[str, int] | None]:
+def lsoa_children(
+    codes: list[str], totals: dict[str, dict[str, int]], months: set[str], lads: list[str]
+) -> dict[str, dict[str, int] | None]:
     """Each listed 2021 LSOA's totals under the rule, from totals keyed by published code.
 
     A 2021 LSOA merged from 2011 ones adds their rows; one part of a split 2011 LSOA whose
-    2011 code holds rows in the period is not applicable (None): the old rows cannot be divided.
+    2011 code holds rows in ``months`` is not applicable (None): the old rows cannot be divided.
+    The 2011 code's rows may sit in another ward (its best fit), so they are looked up in ``lads``.
     """
     back: dict[str, set[str]] = defaultdict(set)
     for l11, l21 in LsoaChange.objects.filter(lsoa21__in=codes).values_list("lsoa11", "lsoa21"):
@@ -73,6 +76,9 @@ def lsoa_children(codes: list[str], totals: dict[str, dict[str, int]]) -> dict[s
     for l11, l21 in LsoaChange.objects.filter(lsoa11__in=olds).values_list("lsoa11", "lsoa21"):
         fwd[l11].add(l21)
     zero = {"crimes": 0, "asb": 0}
+    shared = {p for code in codes for p in back.get(code, set()) - {code} if not fwd[p] <= {code}}
+    held = MonthlyCount.objects.filter(lad_code__in=lads, lsoa_code__in=shared, month__in=months, count__gt=0)
+    held = set(held.values_list("lsoa_code", flat=True).distinct()) if shared and months else set()
     result: dict[str, dict[str, int] | None] = {}
     for code in codes:
         preds = back.get(code, set()) - {code}
@@ -84,7 +90,7 @@ def lsoa_children(codes: list[str], totals: dict[str, dict[str, int]]) -> dict[s
                 for key, n in totals.get(p, zero).items():
                     own[key] += n
             result[code] = own
-        elif any(sum(totals.get(p, zero).values()) for p in preds):
+        elif preds & held:
             result[code] = None
         else:
             result[code] = own

@@ -239,7 +239,8 @@ def _children(
             key = "asb" if row["crime_type"] == ASB else "crimes"
             totals[row[column]][key] += row["n"]
     if is_lsoa_list(children):
-        totals = lsoa_children([c.code for c in children], totals)
+        months = set(month_range(start, end)) & covered
+        totals = lsoa_children([c.code for c in children], totals, months, cov.lad_codes)
     result = []
     for child in children:
         t = totals.get(child.code, {"crimes": 0, "asb": 0}) or {"crimes": None, "asb": None}

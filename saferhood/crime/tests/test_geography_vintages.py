@@ -154,6 +154,9 @@ def test_a_retired_ward_and_a_part_of_a_split_answer_not_applicable_never_zero(c
     body = profile(client, part, start, end)
     assert body["crimes"] is None and body["geography"]["applicable"] is False
     assert body["geography"]["not_applicable_months"] == list(STAFFS_MONTHS)
+    ward = ward25().set_index("lsoa21cd").wd25cd[part]
+    listed = {c["code"]: c for c in profile(client, ward, start, end)["children"]}
+    assert listed[part]["crimes"] is None and listed[part]["rate_per_1000"] is None  # not 0
     # … while the 2011 code answers with its own records.
     body = profile(client, whole, start, end)
     rows = staffordshire[staffordshire["LSOA code"] == whole]
@@ -194,7 +197,9 @@ def test_replace_areas_moves_rows_stored_under_a_retired_ward(client, staffordsh
 def test_a_2021_lsoa_merged_from_2011_ones_answers_through_them(client, staffordshire):
     merged = exact()[exact().CHGIND == "M"]
     in_staffs = staffordshire[staffordshire.lad.isin(STAFFS_LADS)]
-    held = merged.merge(in_staffs["LSOA code"].value_counts().rename("n"), left_on="LSOA11CD", right_index=True)
+    held = merged.merge(
+        in_staffs["LSOA code"].value_counts().rename("n"), left_on="LSOA11CD", right_index=True
+    )
     code = held.groupby("LSOA21CD").n.sum().idxmax()  # the busiest, in a covered authority
     predecessors = sorted(merged[merged.LSOA21CD == code].LSOA11CD)
     rows = staffordshire[staffordshire["LSOA code"].isin(predecessors)]
