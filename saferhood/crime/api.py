@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 
+from saferhood.areas.vintages import one_vintage
 from saferhood.core.api_errors import responses
 from saferhood.crime.profiles import (
     ProfileError,
@@ -118,8 +119,8 @@ class MonthPoint(Schema):
 
 class ChildArea(AreaRef):
     vintages: str
-    crimes: int
-    asb: int
+    crimes: int | None
+    asb: int | None
     population: int | None
     rate_per_1000: float | None
     asb_rate_per_1000: float | None
@@ -141,13 +142,32 @@ class SetAsideOut(Schema):
     reason: str = Field(..., description="why another source answered these months instead")
 
 
+class Geography(Schema):
+    """Which LSOA and ward vintage the figures use, and how this area answers (ADR 0005)."""
+
+    rule: str
+    lsoa_vintage: str
+    ward_vintage: str | None
+    area_vintage: str | None
+    answers: str = Field(
+        ...,
+        description="current; successors or predecessors (answers through the other-vintage codes "
+        "covering the same ground, listed in 'through'); shared or retired (figures of other-vintage "
+        "months are not applicable)",
+    )
+    through: list[str]
+    not_applicable_months: list[str]
+    applicable: bool = Field(..., description="false: no month of the period can be answered (figures null)")
+    notes: list[str]
+
+
 class Profile(Schema):
     area: ProfileArea
     period: Period
     type: Choice
     compare: Choice
-    crimes: int
-    asb: int
+    crimes: int | None
+    asb: int | None
     by_type: dict[str, int]
     rate_per_1000: float | None
     rate_basis: str
@@ -164,6 +184,7 @@ class Profile(Schema):
         default_factory=list, description="sources that covered some months but were not added, and why"
     )
     children: list[ChildArea]
+    geography: Geography
 
 
 def _area_or_404(code: str):
@@ -183,7 +204,7 @@ def area_detail(request: HttpRequest, code: str = CODE) -> dict[str, Any]:
         "name": area.name,
         "level": area.level,
         "parent": area.parent,
-        "children": list(area.children.order_by("name")),
+        "children": one_vintage(list(area.children.order_by("name")))[0],
     }
 
 

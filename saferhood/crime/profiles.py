@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Sum
 
 from saferhood.areas.models import Area, AreaLevel, Population
+from saferhood.areas.vintages import lsoa_attribution, one_vintage
 from saferhood.core.months import (
     MonthError,
     add_months,
@@ -25,6 +26,7 @@ from saferhood.core.months import (
 from saferhood.crime.coverage import Coverage, coverage_for
 from saferhood.crime.models import ASB, CRIME_TYPES, MonthlyCount
 from saferhood.crime.profile_change import dispersion_window, measured_change
+from saferhood.crime.profile_geography import applicable, is_lsoa_list, lsoa_children, not_applicable_figures
 
 # Which placement column on MonthlyCount holds an area of each level.
 LEVEL_COLUMN = {
@@ -119,8 +121,9 @@ def area_filter(area: Area) -> dict[str, Any]:
     """Filter on MonthlyCount for the area, led by a column that has an index."""
     if area.level == AreaLevel.TOWN:
         return {"lad_code__in": lad_codes(area), "town_code": area.code}
-    if area.level == AreaLevel.LSOA and area.parent is not None:
-        return {"ward_code": area.parent.code, "lsoa_code": area.code}
+    if area.level == AreaLevel.LSOA:
+        # Its own code plus any other-vintage codes covering exactly its ground (ADR 0005).
+        return {"lad_code__in": lad_codes(area), "lsoa_code__in": lsoa_attribution(area).codes}
     column = LEVEL_COLUMN.get(area.level)
     if column:
         return {column: area.code}
@@ -216,7 +219,8 @@ def _tally(rows: list[dict[str, Any]], months: set[str]) -> dict[str, Any]:
 def _children(
     area: Area, cov: Coverage, start: str, end: str, covered: set[str], type_key: str
 ) -> list[dict[str, Any]]:
-    children = list(Area.objects.filter(parent=area).order_by("name"))
+    # One vintage only: the newest ward pattern, LSOA 2021 (a 2011 code and its parts never both).
+    children, _ = one_vintage(list(Area.objects.filter(parent=area).order_by("name")))
     if not children:
         return []
     pops = dict(
@@ -234,9 +238,12 @@ def _children(
                 continue
             key = "asb" if row["crime_type"] == ASB else "crimes"
             totals[row[column]][key] += row["n"]
+    if is_lsoa_list(children):
+        months = set(month_range(start, end)) & covered
+        totals = lsoa_children([c.code for c in children], totals, months, cov.lad_codes)
     result = []
     for child in children:
-        t = totals.get(child.code, {"crimes": 0, "asb": 0})
+        t = totals.get(child.code, {"crimes": 0, "asb": 0}) or {"crimes": None, "asb": None}
         population = pops.get(child.pk)
         result.append(
             {
@@ -326,7 +333,7 @@ def build_profile(
     type_key, type_label = resolve_type(crime_type)
     prev_start, prev_end = comparison_period(start, end, compare)
     cov = coverage_for(lad_codes(area), need_lsoa=area.level == AreaLevel.LSOA)
-    covered = cov.complete_months()
+    covered, geography = applicable(area, cov)  # less the months not applicable (ADR 0005)
     covered_by = {m: sorted(cov.sources[m]) for m in covered}
     period_months = month_range(start, end)
     previous_months = month_range(prev_start, prev_end)
@@ -359,7 +366,7 @@ def build_profile(
         before = {"crimes": None, "asb": None, "by_type": {}}
 
     parent = area.parent
-    return {
+    profile = {
         "area": {
             "code": area.code,
             "name": area.name,
@@ -392,7 +399,9 @@ def build_profile(
         "sources": _sources(covered_by, period_months),
         "sources_set_aside": _set_aside(cov, period_months),
         "children": _children(area, cov, start, end, covered, type_key),
+        "geography": geography,
     }
+    return not_applicable_figures(profile)
 
 
 def build_history(area: Area, crime_type: str | None = None) -> dict[str, Any]:
@@ -403,7 +412,7 @@ def build_history(area: Area, crime_type: str | None = None) -> dict[str, Any]:
     """
     type_key, type_label = resolve_type(crime_type)
     cov = coverage_for(lad_codes(area), need_lsoa=area.level == AreaLevel.LSOA)
-    covered = cov.complete_months()
+    covered, _ = applicable(area, cov)
     if not covered:
         return {"type": {"key": type_key, "label": type_label}, "series": [], "gaps": [], "sources": []}
     months = month_range(min(covered), max(covered))

@@ -93,6 +93,7 @@ def import_geography(
         nodes, keys, ids = store.load_nodes()
         geo = build.Geography.from_existing(nodes)
         geo.skipped += found.skipped
+        geo.changes = store.stored_changes()  # replaced if this run reads an exact-fit lookup
         build.apply(geo, found)
         lad_unions = {}
         for path, doc in found.ward_boundaries:

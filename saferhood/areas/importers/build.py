@@ -243,7 +243,9 @@ class Geography:
     def resolve_parents(self) -> None:
         for node in self.nodes.values():
             if node.level == AreaLevel.LSOA:
-                # LSOA21 codes take the newest (LSOA21 → ward) lookup; 2011-only codes the LSOA11 one.
+                # LSOA21 codes take the newest (LSOA21 → ward) lookup. A 2011-only code hangs under
+                # the current ward its 2021 successors lie in (ADR 0005), so records published with
+                # it count in the same ward pattern as everything else; failing that, its 2011 ward.
                 p21, p11 = self.lsoa21_parent.get(node.code), self.lsoa11_parent.get(node.code)
                 if p21:
                     node.parent = p21
@@ -253,6 +255,29 @@ class Geography:
                 node.parent = self.ward_town.get(node.code) or self.ward_lad.get(node.code) or node.parent
             elif node.level == AreaLevel.LAD and node.code in self.lad_csp:
                 node.parent = self.lad_csp[node.code]
+        self._hang_2011_codes_under_current_wards()
+
+    def _hang_2011_codes_under_current_wards(self) -> None:
+        """Best fit of each 2011-only LSOA in the current ward pattern, through its 2021 successors.
+
+        One ward when every successor lies in it (exact); else the ward holding most of the
+        successors' residents (the ONS best-fit principle: population decides), ties to the
+        lowest ward code.
+        """
+        weights = self.lsoa_pop.get("mid-2022") or next(iter(self.lsoa_pop.values()), {})
+        successors: dict[str, list[str]] = defaultdict(list)
+        for l11, l21, _ in self.changes or []:
+            successors[l11].append(l21)
+        for node in self.nodes.values():
+            if node.level != AreaLevel.LSOA or "LSOA21" in node.vintages or node.code not in successors:
+                continue
+            share: dict[str, int] = defaultdict(int)
+            for l21 in successors[node.code]:
+                part = self.nodes.get(l21)
+                if part is not None and part.parent and "LSOA21" in part.vintages:
+                    share[part.parent] += weights.get(l21, 1)
+            if share:
+                node.parent = min(share, key=lambda ward: (-share[ward], ward))
 
 
 def apply(geo: Geography, found: Recognised) -> None:

@@ -158,6 +158,12 @@ def store_populations(wanted: dict[tuple[str, str], int], ids: dict[str, int]) -
     return len(new) + len(todo) + len(stale)
 
 
+def stored_changes() -> list[tuple[str, str, str]] | None:
+    """The stored LSOA 2011 → 2021 lookup rows, or None if none is stored."""
+    rows = list(LsoaChange.objects.order_by().values_list("lsoa11", "lsoa21", "change"))
+    return rows or None
+
+
 def store_changes(changes: list[tuple[str, str, str]] | None) -> int:
     """Make the LsoaChange rows equal the exact-fit lookup (if one was read)."""
     if changes is None:
