@@ -88,11 +88,15 @@ class Coverage:
         """Why a month is a gap for these local authorities (default: all of the area's)."""
         lads = self.lad_codes if lads is None else lads
         partial = [(lad, self.partial[(lad, month)]) for lad in lads if (lad, month) in self.partial]
-        missing = [lad for lad in lads if (lad, month) not in self.choice and (lad, month) not in self.partial]
+        missing = [
+            lad for lad in lads if (lad, month) not in self.choice and (lad, month) not in self.partial
+        ]
         if partial and not missing:
             if len(lads) == 1:
                 return partial_reason(partial[0][1])
-            return "; ".join(f"{partial_reason(share)} in {self.names.get(lad, lad)}" for lad, share in partial)
+            return "; ".join(
+                f"{partial_reason(share)} in {self.names.get(lad, lad)}" for lad, share in partial
+            )
         if len(lads) > 1 and len(missing) < len(lads):
             where = ", ".join(self.names.get(lad, lad) for lad in missing)
             reasons = [f"no data loaded for {month} in {where}"]
