@@ -120,7 +120,8 @@ def history_svg(area_name: str, history: dict[str, Any], profile: dict[str, Any]
         f"{_first_upper(words)} each month in {area_name} for every month with data loaded, "
         f"{series[0]['month']} to {series[-1]['month']}."
         + (
-            f" No data is loaded for {len(gaps)} month(s): {_gap_words(gaps)}; they are drawn as gaps, not zeros."
+            f" {len(gaps)} month(s) have no data or only part of a month's: {_gap_words(gaps)};"
+            " they are drawn as gaps, not zeros."
             if gaps
             else ""
         )
@@ -147,7 +148,8 @@ def trend_svg(area_name: str, profile: dict[str, Any]) -> str:
         f"{_first_upper(words)} each month in {area_name}, {period['from']} to {period['to']}, "
         "with the same months a year earlier as a dashed line."
         + (
-            f" No data is loaded for {len(gaps)} month(s): {_gap_words(gaps)}; they are gaps, not zeros."
+            f" {len(gaps)} month(s) have no data or only part of a month's: {_gap_words(gaps)};"
+            " they are gaps, not zeros."
             if gaps
             else ""
         )
