@@ -69,6 +69,7 @@ def test_birmingham_2025_03_is_a_gap_not_a_significant_fall(loaded, expected, cl
     assert body["no_data_reason"] == reason
     assert body["gap_reasons"] == [{"month": "2025-03", "reason": reason}]
     assert body["change"]["significant"] is None and body["change"]["percent"] is None
+    assert "only partial months" in body["change"]["test"]
     assert all(c["crimes"] is None and c["no_data_reason"] == reason for c in body["children"])
 
     # Over a longer period the month is a gap; the headline sums the other months only.
