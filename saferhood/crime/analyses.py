@@ -475,12 +475,19 @@ def alerts_for(
     history_start = add_months(start, -36)
     budget.check_alerts(area, column, level, type_key, history_start, start, end)
     cov = coverage_for(lad_codes(area), need_lsoa=level == AreaLevel.LSOA)
-    covered = cov.complete_months()
     months = month_range(history_start, end)
+    # count_rows keeps only covered local authority-months (never a missing or partial one).
     rows = [
         r for r in count_rows(area, cov, history_start, end, column)
-        if r["month"] in covered and type_matches(type_key, r["crime_type"]) and r[column]
+        if type_matches(type_key, r["crime_type"]) and r[column]
     ]  # fmt: skip
+    # Each area reads only its own local authorities' covered months: a month missing or partial
+    # there is a gap (NaN), never a zero, even where the rest of a force area is covered.
+    lads_of: dict[str, set[str]] = {}
+    for r in rows:
+        lads_of.setdefault(r[column], set()).add(r["lad_code"])
+    covered_of = {code: cov.months_for(sorted(lads)) for code, lads in lads_of.items()}
+    covered = set().union(*covered_of.values()) if covered_of else set()
     names = dict(Area.objects.filter(code__in={r[column] for r in rows}).values_list("code", "name"))
     parameters = {"from": start, "to": end, "type": type_label, "level": level, "alpha": alpha,
                   "baseline": baseline, "history_from": history_start}  # fmt: skip
@@ -493,12 +500,14 @@ def alerts_for(
     frame["label"] = frame[column].map(lambda c: f"{names.get(c, c)}")
     table = frame.pivot_table(index=["label", "crime_type"], columns="month", values="n", aggfunc="sum")
     table = table.reindex(columns=months)
-    published = [m for m in months if m in covered]
-    table[published] = table[published].fillna(0.0)
+    code_of = {f"{names.get(c, c)}": c for c in frame[column].unique()}
+    loaded = np.array(
+        [[m in covered_of[code_of[label]] for m in months] for label in table.index.get_level_values(0)]
+    )
+    table = table.fillna(0.0).where(loaded)
     table.index.names = ["area", "crime_type"]
     run = alert_lib.emerging_alerts(table.astype(float), test_months=tested, alpha=alpha, baseline=baseline)
     alerts = []
-    code_of = {f"{names.get(c, c)}": c for c in frame[column].unique()}
     for row in run.alerts.to_dict("records"):
         alerts.append(
             {

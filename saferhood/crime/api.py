@@ -102,6 +102,14 @@ class Change(Schema):
     test: str
 
 
+NO_DATA = "why every figure is null: no data loaded for the period, or only partial months (see README)"
+
+
+class GapReason(Schema):
+    month: str
+    reason: str = Field(..., description="'no data loaded for YYYY-MM' or 'partial month: N% of the usual'")
+
+
 class Previous(Schema):
     period: Period
     crimes: int | None
@@ -109,6 +117,8 @@ class Previous(Schema):
     by_type: dict[str, int]
     rate_per_1000: float | None
     gaps: list[str]
+    gap_reasons: list[GapReason] = Field(default_factory=list)
+    no_data_reason: str | None = Field(None, description=NO_DATA)
 
 
 class MonthPoint(Schema):
@@ -124,6 +134,7 @@ class ChildArea(AreaRef):
     population: int | None
     rate_per_1000: float | None
     asb_rate_per_1000: float | None
+    no_data_reason: str | None = Field(None, description="why this area's figures are null")
 
 
 class Choice(Schema):
@@ -166,8 +177,9 @@ class Profile(Schema):
     period: Period
     type: Choice
     compare: Choice
-    crimes: int | None
+    crimes: int | None = Field(..., description="null when no month of the period has data (never 0)")
     asb: int | None
+    no_data_reason: str | None = Field(None, description=NO_DATA)
     by_type: dict[str, int]
     rate_per_1000: float | None
     rate_basis: str
@@ -177,6 +189,9 @@ class Profile(Schema):
     series: list[MonthPoint]
     series_year_before: list[MonthPoint]
     gaps: list[str]
+    gap_reasons: list[GapReason] = Field(
+        default_factory=list, description="each gap month with why: no data loaded, or a partial month"
+    )
     sources: list[SourceMonths] = Field(
         ..., description="the one source that answered each month (records over counts; see README 'Counts')"
     )
@@ -238,6 +253,7 @@ class History(Schema):
     type: Choice
     series: list[MonthPoint]
     gaps: list[str]
+    gap_reasons: list[GapReason] = Field(default_factory=list)
     sources: list[SourceMonths]
 
 

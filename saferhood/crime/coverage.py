@@ -12,7 +12,8 @@ For each local authority and month exactly one source answers, by this precedenc
 
 Everything else covering the month is *set aside* (listed, with why, never added). A month no
 source answers is a *gap*: the odd cross-border record (a BTP crime at a station, a neighbouring
-force's crime placed over the boundary) does not make a month of data.
+force's crime placed over the boundary) does not make a month of data. A month whose answering
+source holds only part of the usual records (see ``partial_months``) is a gap too, with its reason.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.utils.text import slugify
 
 from saferhood.areas.models import Area, AreaLevel
 from saferhood.crime.models import RecordKind, RunCoverage
+from saferhood.crime.partial_months import partial_months, partial_reason, run_totals
 
 # ONS police force area names whose police.uk slug is not simply the slugified name.
 FORCE_SLUG_OVERRIDES = {
@@ -78,6 +80,40 @@ class Coverage:
     runs: dict[tuple[str, str], frozenset[int]] = field(default_factory=dict)
     sources: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     set_aside: list[SetAside] = field(default_factory=list)
+    # Local authority-months answered by a source holding only part of the usual records: gaps.
+    partial: dict[tuple[str, str], float] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+
+    def gap_reason(self, month: str, lads: list[str] | None = None) -> str:
+        """Why a month is a gap for these local authorities (default: all of the area's)."""
+        lads = self.lad_codes if lads is None else lads
+        partial = [(lad, self.partial[(lad, month)]) for lad in lads if (lad, month) in self.partial]
+        missing = [
+            lad for lad in lads if (lad, month) not in self.choice and (lad, month) not in self.partial
+        ]
+        if partial and not missing:
+            if len(lads) == 1:
+                return partial_reason(partial[0][1])
+            return "; ".join(
+                f"{partial_reason(share)} in {self.names.get(lad, lad)}" for lad, share in partial
+            )
+        if len(lads) > 1 and len(missing) < len(lads):
+            where = ", ".join(self.names.get(lad, lad) for lad in missing)
+            reasons = [f"no data loaded for {month} in {where}"]
+            reasons += [f"{partial_reason(share)} in {self.names.get(lad, lad)}" for lad, share in partial]
+            return "; ".join(reasons)
+        return f"no data loaded for {month}"
+
+    def months_for(self, lads: list[str]) -> set[str]:
+        """Months covered in every one of these local authorities (a child's own coverage)."""
+        if not lads:
+            return set()
+        months: dict[str, int] = defaultdict(int)
+        wanted = set(lads)
+        for lad, month in self.choice:
+            if lad in wanted:
+                months[month] += 1
+        return {m for m, n in months.items() if n == len(wanted)}
 
     def uses(self, lad: str, month: str, run_id: int) -> bool:
         """Whether rows of this import run count for this local authority-month."""
@@ -149,9 +185,11 @@ def coverage_for(lad_codes: list[str], *, need_lsoa: bool = False) -> Coverage:
     home_street: set[tuple[str, str]] = set()
     api: dict[tuple[str, str], set[int]] = defaultdict(set)
     counts: dict[tuple[str, str], dict[str, _Candidate]] = defaultdict(dict)
+    created_of: dict[int, datetime] = {}
     for lad, month, run_id, kind, force, source, created, lsoa_complete in rows:
         if need_lsoa and not lsoa_complete:
             continue
+        created_of[run_id] = created
         key = (lad, month)
         if kind == COUNTS_KIND:
             name = source or force
@@ -190,4 +228,25 @@ def coverage_for(lad_codes: list[str], *, need_lsoa: bool = False) -> Coverage:
             aside += [(c.source, _why_not_counts(best.source, order)) for c in ranked[1:]]
             answer(key, COUNTS, best.source, best.runs, aside)
         # else: only another force's street file — not a month of data (a gap), nothing set aside.
+    _set_partial_months_aside(cov, created_of)
     return cov
+
+
+def _set_partial_months_aside(cov: Coverage, created_of: dict[int, datetime]) -> None:
+    """Make each partial local authority-month a gap (it stays listed, with its share)."""
+    keys = {(run, created_of[run], lad) for (lad, _), runs in cov.runs.items() for run in runs}
+    held = run_totals(keys)
+    totals = {
+        (lad, month): sum(held[(run, created_of[run], lad)].get(month, 0) for run in runs)
+        for (lad, month), runs in cov.runs.items()
+    }
+    cov.partial = partial_months(totals)
+    if len(cov.lad_codes) > 1 or cov.partial:
+        cov.names = dict(Area.objects.filter(code__in=cov.lad_codes).values_list("code", "name"))
+    if not cov.partial:
+        return
+    for key in cov.partial:
+        del cov.choice[key], cov.winner[key], cov.runs[key]
+    cov.sources = defaultdict(set)
+    for (_, month), name in cov.winner.items():
+        cov.sources[month].add(name)

@@ -66,7 +66,11 @@ def measured_change(
     before = [m for m in previous_months if m in covered]
     if not now or not before:
         return _untested(
-            measure, label, "no data loaded for " + ("this period" if not now else "the comparison period")
+            measure,
+            label,
+            "no complete month of data in "
+            + ("this period" if not now else "the comparison period")
+            + " (none loaded, or only partial months)",
         )
     window = dispersion_window(covered, period_months[-1])
     phi = estimate_dispersion(

@@ -216,9 +216,27 @@ def _tally(rows: list[dict[str, Any]], months: set[str]) -> dict[str, Any]:
     }
 
 
+# A split 2011 LSOA's part, for months its old code holds rows: the old rows cannot be divided.
+NOT_APPLICABLE_CHILD = (
+    "not applicable for this period: its records were published under a 2011 LSOA it shares with "
+    "others (see geography)"
+)
+
+
 def _children(
-    area: Area, cov: Coverage, start: str, end: str, covered: set[str], type_key: str
+    area: Area,
+    cov: Coverage,
+    start: str,
+    end: str,
+    covered: set[str],
+    type_key: str,
+    no_data: str | None = None,
 ) -> list[dict[str, Any]]:
+    """The areas within, over the parent's covered months (so they add up to its headline).
+
+    Where those months hold no data for a child (none are covered, or its records are not placed
+    down to its level), its figures are None with the reason, never 0.
+    """
     # One vintage only: the newest ward pattern, LSOA 2021 (a 2011 code and its parts never both).
     children, _ = one_vintage(list(Area.objects.filter(parent=area).order_by("name")))
     if not children:
@@ -228,22 +246,34 @@ def _children(
             "area_id", "count"
         )
     )
+    months = {m for m in covered if start <= m <= end}
+    if any(c.level == AreaLevel.LSOA for c in children) and area.level != AreaLevel.LSOA:
+        # An LSOA's figure needs records placed down to LSOA (not API records placed by ward).
+        lsoa_months = months & coverage_for(lad_codes(area), need_lsoa=True).complete_months()
+        if months and not lsoa_months:
+            no_data = no_data or "the records for this period are placed down to ward only, not to LSOA"
+        months = lsoa_months
+    # A partnership has no placement column: its figures are its local authorities' (lad_code).
+    of_lad = {lad: c.code for c in children if c.level not in LEVEL_COLUMN for lad in lad_codes(c)}
     totals: dict[str, dict[str, int]] = defaultdict(lambda: {"crimes": 0, "asb": 0})
     for level in {c.level for c in children}:
-        column = LEVEL_COLUMN.get(level)
+        column = LEVEL_COLUMN.get(level, "lad_code" if of_lad else None)
         if column is None:
             continue
         for row in count_rows(area, cov, start, end, column):
-            if row["month"] not in covered or not type_matches(type_key, row["crime_type"]):
+            if row["month"] not in months or not type_matches(type_key, row["crime_type"]):
                 continue
+            code = of_lad.get(row[column]) if column == "lad_code" and of_lad else row[column]
             key = "asb" if row["crime_type"] == ASB else "crimes"
-            totals[row[column]][key] += row["n"]
+            totals[code][key] += row["n"]
     if is_lsoa_list(children):
-        months = set(month_range(start, end)) & covered
         totals = lsoa_children([c.code for c in children], totals, months, cov.lad_codes)
+    reason = (no_data or "no data loaded for this period") if not months else None
     result = []
     for child in children:
-        t = totals.get(child.code, {"crimes": 0, "asb": 0}) or {"crimes": None, "asb": None}
+        t = totals.get(child.code, {"crimes": 0, "asb": 0})
+        child_reason = reason or (None if t else NOT_APPLICABLE_CHILD)
+        crimes, asb = (None, None) if child_reason else (t["crimes"], t["asb"])
         population = pops.get(child.pk)
         result.append(
             {
@@ -251,14 +281,32 @@ def _children(
                 "name": child.name,
                 "level": child.level,
                 "vintages": child.vintages,
-                "crimes": t["crimes"],
-                "asb": t["asb"],
+                "crimes": crimes,
+                "asb": asb,
                 "population": population,
-                "rate_per_1000": _rate(t["crimes"], population),
-                "asb_rate_per_1000": _rate(t["asb"], population),
+                "rate_per_1000": _rate(crimes, population),
+                "asb_rate_per_1000": _rate(asb, population),
+                "no_data_reason": child_reason,
             }
         )
     return result
+
+
+def no_data_reason(cov: Coverage, months: list[str]) -> str:
+    """Why a period (or month) has no figure: nothing loaded, or only partial months."""
+    if len(months) == 1:
+        return cov.gap_reason(months[0])
+    partial = [
+        f"{m} {cov.gap_reason(m)}" for m in months if any((lad, m) in cov.partial for lad in cov.lad_codes)
+    ]
+    return f"this area has no data for any month of the period ({months[0]} to {months[-1]})" + (
+        f"; {'; '.join(partial)}" if partial else ""
+    )
+
+
+def gap_reasons(cov: Coverage, gaps: list[str]) -> list[dict[str, str]]:
+    """Each gap month with why it is a gap (no data loaded, or a partial month)."""
+    return [{"month": m, "reason": cov.gap_reason(m)} for m in gaps]
 
 
 def _sources(covered_by: dict[str, list[str]], months: list[str]) -> list[dict[str, Any]]:
@@ -349,6 +397,12 @@ def build_profile(
     gaps = [m for m in period_months if m not in covered]
     previous_gaps = [m for m in previous_months if m not in covered]
     no_previous = len(previous_gaps) == len(previous_months)
+    # No loaded month: every figure is None with the reason, never a count of zero.
+    no_data = no_data_reason(cov, period_months) if len(gaps) == len(period_months) else None
+    if no_data and set(period_months) <= set(geography["not_applicable_months"]):
+        no_data = "not applicable for this period: its figures are held under another vintage (see geography)"
+    if no_data:
+        now = {"crimes": None, "asb": None, "by_type": {}}
     monthly = _monthly_by_measure(rows)
     changes = {
         measure: measured_change(
@@ -390,15 +444,19 @@ def build_profile(
             "by_type": before["by_type"],
             "rate_per_1000": _rate(before["crimes"], population),
             "gaps": previous_gaps,
+            "gap_reasons": gap_reasons(cov, previous_gaps),
+            "no_data_reason": no_data_reason(cov, previous_months) if no_previous else None,
         },
         "change": change,
         "asb_change": changes.get("asb") if type_key in (TYPE_ALL, TYPE_ASB) else None,
         "series": _monthly_series(rows, period_months, covered),
         "series_year_before": _monthly_series(rows, year_before_months, covered),
         "gaps": gaps,
+        "gap_reasons": gap_reasons(cov, gaps),
+        "no_data_reason": no_data,
         "sources": _sources(covered_by, period_months),
         "sources_set_aside": _set_aside(cov, period_months),
-        "children": _children(area, cov, start, end, covered, type_key),
+        "children": _children(area, cov, start, end, covered, type_key, no_data),
         "geography": geography,
     }
     return not_applicable_figures(profile)
@@ -414,7 +472,13 @@ def build_history(area: Area, crime_type: str | None = None) -> dict[str, Any]:
     cov = coverage_for(lad_codes(area), need_lsoa=area.level == AreaLevel.LSOA)
     covered, _ = applicable(area, cov)
     if not covered:
-        return {"type": {"key": type_key, "label": type_label}, "series": [], "gaps": [], "sources": []}
+        return {
+            "type": {"key": type_key, "label": type_label},
+            "series": [],
+            "gaps": [],
+            "gap_reasons": [],
+            "sources": [],
+        }
     months = month_range(min(covered), max(covered))
     rows = [
         r for r in count_rows(area, cov, months[0], months[-1]) if type_matches(type_key, r["crime_type"])
@@ -424,5 +488,6 @@ def build_history(area: Area, crime_type: str | None = None) -> dict[str, Any]:
         "type": {"key": type_key, "label": type_label},
         "series": _monthly_series(rows, months, covered),
         "gaps": [m for m in months if m not in covered],
+        "gap_reasons": gap_reasons(cov, [m for m in months if m not in covered]),
         "sources": _sources(covered_by, months),
     }

@@ -43,10 +43,21 @@ def tables(profile: dict[str, Any], history: dict[str, Any] | None = None) -> di
             for t, n in _types(profile)
         ],
     )
+    # A month without data is an empty cell with its reason, never a 0.
+    why = {g["month"]: g["reason"] for g in profile.get("gap_reasons", [])}
     series = Table(
-        ["month", "crimes", "asb", "month_a_year_earlier", "crimes_a_year_earlier", "asb_a_year_earlier"],
+        [
+            "month",
+            "crimes",
+            "asb",
+            "month_a_year_earlier",
+            "crimes_a_year_earlier",
+            "asb_a_year_earlier",
+            "gap_reason",
+        ],
         [
             [now["month"], now["crimes"], now["asb"], then["month"], then["crimes"], then["asb"]]
+            + [why.get(now["month"], "")]
             for now, then in zip(profile["series"], profile["series_year_before"], strict=True)
         ],
     )
@@ -57,7 +68,17 @@ def tables(profile: dict[str, Any], history: dict[str, Any] | None = None) -> di
         )
     if profile["children"]:
         result["children"] = Table(
-            ["code", "name", "level", "crimes", "asb", "population", "crimes_per_1000", "asb_per_1000"],
+            [
+                "code",
+                "name",
+                "level",
+                "crimes",
+                "asb",
+                "population",
+                "crimes_per_1000",
+                "asb_per_1000",
+                "no_data_reason",
+            ],
             [
                 [
                     c["code"],
@@ -68,6 +89,7 @@ def tables(profile: dict[str, Any], history: dict[str, Any] | None = None) -> di
                     c["population"],
                     c["rate_per_1000"],
                     c["asb_rate_per_1000"],
+                    c.get("no_data_reason") or "",
                 ]
                 for c in profile["children"]
             ],
@@ -120,7 +142,8 @@ def history_svg(area_name: str, history: dict[str, Any], profile: dict[str, Any]
         f"{_first_upper(words)} each month in {area_name} for every month with data loaded, "
         f"{series[0]['month']} to {series[-1]['month']}."
         + (
-            f" No data is loaded for {len(gaps)} month(s): {_gap_words(gaps)}; they are drawn as gaps, not zeros."
+            f" {len(gaps)} month(s) have no data or only part of a month's: {_gap_words(gaps)};"
+            " they are drawn as gaps, not zeros."
             if gaps
             else ""
         )
@@ -147,7 +170,8 @@ def trend_svg(area_name: str, profile: dict[str, Any]) -> str:
         f"{_first_upper(words)} each month in {area_name}, {period['from']} to {period['to']}, "
         "with the same months a year earlier as a dashed line."
         + (
-            f" No data is loaded for {len(gaps)} month(s): {_gap_words(gaps)}; they are gaps, not zeros."
+            f" {len(gaps)} month(s) have no data or only part of a month's: {_gap_words(gaps)};"
+            " they are gaps, not zeros."
             if gaps
             else ""
         )

@@ -97,6 +97,9 @@ def build_pack(meeting: Meeting) -> dict[str, Any]:
             "change": profile["change"],
             "asb_change": asb["change"],  # the ASB profile's change compares and tests ASB
             "gaps": profile["gaps"],
+            "gap_reasons": profile.get("gap_reasons", []),
+            "no_data_reason": profile.get("no_data_reason"),  # every figure above is None
+            "previous_no_data_reason": profile["previous"].get("no_data_reason"),
             "sources": profile["sources"],
         },
         "by_type": [
@@ -117,6 +120,7 @@ def build_pack(meeting: Meeting) -> dict[str, Any]:
         "asb_demand": {
             "count": asb["asb"],
             "previous": asb["previous"]["asb"],
+            "no_data_reason": asb.get("no_data_reason"),
             "series": [{"month": p["month"], "asb": p["asb"]} for p in asb["series"]],
             "by_area": [
                 {"code": c["code"], "name": c["name"], "asb": c["asb"], "per_1000": c["asb_rate_per_1000"]}
@@ -130,6 +134,7 @@ def build_pack(meeting: Meeting) -> dict[str, Any]:
                 "name": c["name"],
                 "crimes": c["crimes"],
                 "rate_per_1000": c["rate_per_1000"],
+                "no_data_reason": c.get("no_data_reason"),
                 "alerts": [a["crime_type"] for a in alerts["alerts"] if a["area"]["code"] == c["code"]],
             }
             for c in children[:5]

@@ -30,7 +30,9 @@ LOOKUP = (
     / "LSOA11_WD21_LAD21_EW_LU.csv"
 )
 STAFFORD = "E07000197"
-YEAR = {"from": "2022-01", "to": "2022-11"}
+# Stafford's January 2022 holds 59% of its neighbouring months' records per day: a partial month
+# (README "Partial months"), a gap in every analysis. The year read here starts in February.
+YEAR = {"from": "2022-02", "to": "2022-11"}
 
 
 def street_files() -> list[Path]:
@@ -49,7 +51,7 @@ def stafford() -> pd.DataFrame:
     frame = frame.merge(
         lookup[["LSOA11CD", "WD21CD", "WD21NM", "LAD21CD"]], left_on="LSOA code", right_on="LSOA11CD"
     )
-    frame = frame[frame.LAD21CD == STAFFORD].copy()
+    frame = frame[(frame.LAD21CD == STAFFORD) & (frame.Month != "2022-01")].copy()
     frame = frame[frame.Longitude != ""]
     frame["lon"], frame["lat"] = frame.Longitude.astype(float), frame.Latitude.astype(float)
     to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
@@ -83,7 +85,7 @@ def test_hotspots_bin_smooth_and_test_the_records(client: Client, loaded, staffo
     body = get(client, "hotspots", type="asb", cell=400, **YEAR)
     assert body["parameters"]["cell"] == 400 and body["parameters"]["type"] == "Anti-social behaviour"
     assert body["records"] == len(asb) == body["records_in_grid"]
-    assert body["months_with_points"] == [f"2022-{m:02d}" for m in range(1, 12)]
+    assert body["months_with_points"] == [f"2022-{m:02d}" for m in range(2, 12)]
     assert any("snap point" in c for c in body["caveats"])
 
     # Counts: the file's records binned into 400 m cells from the snapped origin.
@@ -160,11 +162,11 @@ def test_hotspot_change_compares_the_stated_months(client: Client, loaded, staff
 
 def test_hotspot_classes_cover_every_cell(client: Client, loaded) -> None:
     body = get(client, "hotspot-classes", cell=500, **YEAR)
-    assert len(body["periods"]) == 11 and body["parameters"]["persistent_prop"] == 0.8
+    assert len(body["periods"]) == 10 and body["parameters"]["persistent_prop"] == 0.8
     table = cells(body, "class", "hot_periods")
     assert sum(body["summary"].values()) == len(table)
     persistent = table[table["class"].str.startswith("persistent")]
-    assert len(persistent) > 0 and (persistent["hot_periods"] >= 9).all()
+    assert len(persistent) > 0 and (persistent["hot_periods"] >= 8).all()
 
 
 def test_alerts_state_expected_and_observed_from_the_areas_own_history(
@@ -179,7 +181,7 @@ def test_alerts_state_expected_and_observed_from_the_areas_own_history(
     ward = stafford[
         (stafford.WD21CD == alert["area"]["code"]) & (stafford["Crime type"] == alert["crime_type"])
     ]
-    monthly = ward.groupby("Month").size().reindex([f"2022-{m:02d}" for m in range(1, 12)], fill_value=0)
+    monthly = ward.groupby("Month").size().reindex([f"2022-{m:02d}" for m in range(2, 12)], fill_value=0)
     before = monthly[monthly.index < alert["month"]].tail(12)
     assert alert["observed"] == monthly[alert["month"]]
     assert alert["expected"] == pytest.approx(before.mean(), abs=0.01)

@@ -103,6 +103,9 @@ def test_near_empty_months_are_recorded_as_incomplete(db, client, sandwell):
     assert body["crimes"] == 3_333 + 3_094 + 3_076  # SOURCE.md, excl. ASB
     assert [p["crimes"] for p in body["series"]][:2] == [None, None]
     # The rule is per local authority: Coventry's 2023-06 (79 crimes against a median month of
-    # 3,546) is a gap, Solihull's thin but plausible 2023-06 (791 against 933) is not.
+    # 3,546) is a gap at import. Solihull's 2023-06 (791 crimes) passes the import's 20% floor but
+    # is a partial month against its neighbours 2023-05, 07, 08 and 09 (per day, 62% of their median).
     assert profile(client, "E08000026", "2023-06", "2023-06")["gaps"] == ["2023-06"]
-    assert profile(client, "E08000029", "2023-06", "2023-06")["gaps"] == []
+    solihull = profile(client, "E08000029", "2023-06", "2023-06")
+    assert solihull["gaps"] == ["2023-06"] and solihull["crimes"] is None
+    assert solihull["gap_reasons"] == [{"month": "2023-06", "reason": "partial month: 62% of the usual"}]

@@ -26,6 +26,12 @@ def number(value: object) -> str:
 
 
 @register.filter
+def number_or_no_data(value: object) -> str:
+    """A count, or "No data" where none is loaded (a figure that is None is never a zero)."""
+    return "No data" if value is None else number(value)
+
+
+@register.filter
 def signed(value: object) -> str:
     """A change with its sign (+12, −3); an en dash where there is none."""
     if value is None:

@@ -191,7 +191,7 @@ def test_missing_months_are_drawn_as_gaps(signed_in: Client, db) -> None:
     assert set(points(trend, "current")) == {"2024-08", "2024-10"}
     history = svg_of(html, "history-chart")
     assert gaps_drawn(history) == ["2024-09"] and "2024-09" not in points(history, "current")
-    assert 'data-testid="gap">No data loaded<' in html
+    assert 'data-testid="gap">No data: no data loaded for 2024-09<' in html
     frame = sandwell_counts("2024-08", "2024-10")
     assert points(trend, "current") == by_month(frame, 0)
 
