@@ -216,4 +216,4 @@ def test_a_previous_period_without_data_is_no_data_not_zero(loaded, client):
     body = profile(client, "E08000028", "2018-06", "2018-06")
     assert body["previous"]["crimes"] is None and body["previous"]["asb"] is None
     assert body["change"]["absolute"] is None and body["change"]["significant"] is None
-    assert "no data" in body["change"]["test"]
+    assert "no complete month of data in the comparison period" in body["change"]["test"]
