@@ -73,7 +73,8 @@ test: install system-packages lint
 	@mkdir -p var
 	$(MANAGE) makemigrations --check --dry-run
 	SAFERHOOD_PROFILE=dev $(PY) -m pytest
-	scripts/with-postgres.sh env SAFERHOOD_PROFILE=dev $(PY) -m pytest -m "not browser and not sqlite_file"
+	@# The analytics library has no database (it imports no Django): its tests run once, above.
+	scripts/with-postgres.sh env SAFERHOOD_PROFILE=dev $(PY) -m pytest -m "not browser and not sqlite_file" --ignore=saferhood/analytics
 
 lint: install
 	.venv/bin/ruff check .
