@@ -16,6 +16,9 @@ from saferhood.core.months import month_range
 DEMO = Path(settings.SAFERHOOD_DEMO_DIR)
 COUNTS = DEMO / "police-uk-api-wm-lsoa21-monthly-counts-2023-2026" / "birmingham"
 GEO = DEMO / "geography"
+# The bundled 2022 street files (Staffordshire, Warwickshire, BTP) and the LSOA 2011 → ward lookup.
+STREET_2022 = DEMO / "police-uk" / "police-uk-street-2022-staffs-warks-btp"
+LSOA11_WARD_LOOKUP = GEO / "ons-lookup-lsoa11-ward-lad" / "LSOA11_WD21_LAD21_EW_LU.csv"
 SOURCE = "police.uk API counts (UK Crime Explorer)"
 SANDWELL = "E08000028"
 ASB = "Anti-social behaviour"

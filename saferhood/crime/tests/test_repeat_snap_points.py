@@ -14,19 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
 from saferhood.crime.importers import import_police
+from saferhood.crime.tests.independent import LSOA11_WARD_LOOKUP, STREET_2022
 
-STREET = Path(settings.SAFERHOOD_DEMO_DIR) / "police-uk" / "police-uk-street-2022-staffs-warks-btp"
-LOOKUP = (
-    Path(settings.SAFERHOOD_DEMO_DIR)
-    / "geography"
-    / "ons-lookup-lsoa11-ward-lad"
-    / "LSOA11_WD21_LAD21_EW_LU.csv"
-)
+STREET, LOOKUP = STREET_2022, LSOA11_WARD_LOOKUP
 STOKE = "E06000021"
 MONTHS = [f"2022-{m:02d}" for m in range(5, 9)]  # police.uk renamed the point in 2022-07
 PERIOD = {"from": MONTHS[0], "to": MONTHS[-1]}
