@@ -78,6 +78,7 @@ test: install system-packages lint
 
 lint: install
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports --no-cache
 	.venv/bin/ruff format --check .
 
 .PHONY: system-packages

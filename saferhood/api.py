@@ -42,7 +42,7 @@ def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
     return api.create_response(request, {"detail": detail}, status=429)
 
 
-from saferhood.crime.api import router as profile_router  # noqa: E402
+from saferhood.evidence.api import router as profile_router  # noqa: E402
 
 api.add_router("/", profile_router)
 

@@ -18,12 +18,12 @@ from ninja.errors import HttpError
 from saferhood.accounts.guards import PartnerAuth
 from saferhood.accounts.models import Agency
 from saferhood.analytics.cctv import TEST_NAME
+from saferhood.areas.lookup import find_area
 from saferhood.areas.models import Area
 from saferhood.cctv import services
 from saferhood.cctv.models import Camera, Deployment, DeploymentRequest
 from saferhood.core.api_errors import SIGNED_IN, responses
 from saferhood.crime.models import ALL_CRIME_TYPE_NAMES, CRIME_TYPES
-from saferhood.crime.profiles import find_area
 
 router = Router(tags=["cctv"], auth=PartnerAuth("cctv"))
 

@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 
 from saferhood.analytics.grid import to_bng
+from saferhood.areas.lookup import lad_codes
 from saferhood.areas.models import Area
 from saferhood.core.months import month_range, spans
-from saferhood.crime.coverage import coverage_for
 from saferhood.crime.models import CrimeRecord
-from saferhood.crime.points import months_with_records
-from saferhood.crime.profiles import lad_codes
+from saferhood.evidence.coverage import coverage_for
+from saferhood.evidence.points import months_with_records
 
 COLUMNS = ["lon", "lat", "month", "crime_type"]
 SNAP_CAVEAT = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from saferhood.dashboard.charts import BLUE, GREY, LIGHT_GREY, MID_GREY, TEXT, nice_ticks
+from saferhood.ui.charts import BLUE, GREY, LIGHT_GREY, MID_GREY, TEXT, nice_ticks
 
 FONT = "&quot;GDS Transport&quot;, arial, sans-serif"
 

@@ -12,8 +12,8 @@ import datetime
 
 from django.db import models
 
+from saferhood.areas.lookup import lad_codes
 from saferhood.areas.models import Area, AreaLevel
-from saferhood.crime.profiles import lad_codes
 
 
 class CameraStatus(models.TextChoices):

@@ -27,6 +27,7 @@ from django.http import HttpRequest
 from saferhood.accounts.models import Agency
 from saferhood.accounts.roles import Action, allowed_actions
 from saferhood.analytics.cctv import DISPLACEMENT_CAVEAT, Evaluation, evaluate_deployment, score_sites
+from saferhood.areas.lookup import find_area, lad_codes
 from saferhood.areas.models import Area, AreaLevel
 from saferhood.areas.placement import AreaIndex
 from saferhood.cctv import evidence
@@ -41,7 +42,6 @@ from saferhood.cctv.models import (
 from saferhood.core import audit
 from saferhood.core.models import AuditAction
 from saferhood.core.months import add_months, month_range
-from saferhood.crime.profiles import find_area, lad_codes
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "Violence and sexual offences": 2.0,
@@ -361,7 +361,7 @@ def rank_requests(
 
 
 def _latest_month(area: Area) -> str | None:
-    from saferhood.crime.profiles import covered_months
+    from saferhood.evidence.profiles import covered_months
 
     months = covered_months(area)
     return max(months) if months else None

@@ -16,12 +16,12 @@ from django.views.decorators.http import require_POST
 from saferhood.accounts.guards import partner_required
 from saferhood.accounts.roles import membership_of
 from saferhood.analytics.cctv import TEST_NAME
+from saferhood.areas.lookup import find_area
 from saferhood.areas.models import Area
 from saferhood.cctv import services
 from saferhood.cctv.figures import periods_svg
 from saferhood.cctv.forms import DeployForm, EndForm, RequestForm
 from saferhood.cctv.models import Camera, Deployment
-from saferhood.crime.profiles import find_area
 
 LABELS = {"months": "Months of evidence", "radius": "Radius"}
 

@@ -13,22 +13,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from saferhood.areas.lookup import find_area
 from saferhood.areas.models import Area
 from saferhood.core import csv_safe
 from saferhood.core.months import MonthError, month_index, parse_month
-from saferhood.crime import analyses
-from saferhood.crime.analyses import AnalysisError, GridParams, OverBudget
 from saferhood.crime.models import ASB, CRIME_TYPES
-from saferhood.crime.profiles import (
+from saferhood.evidence import analyses, analysis_figures, figures
+from saferhood.evidence.analyses import AnalysisError, GridParams, OverBudget
+from saferhood.evidence.profiles import (
     COMPARISONS,
     TYPE_GROUPS,
     ProfileError,
     build_history,
     build_profile,
     default_period,
-    find_area,
 )
-from saferhood.dashboard import analysis_figures, figures
 
 
 @login_required

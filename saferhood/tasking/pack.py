@@ -13,10 +13,9 @@ from typing import Any
 from django.apps import apps
 from django.utils import timezone
 
-from saferhood.crime import analyses
-from saferhood.crime.analyses import GridParams
-from saferhood.crime.profiles import build_profile
-from saferhood.dashboard import analysis_figures, figures
+from saferhood.evidence import analyses, analysis_figures, figures
+from saferhood.evidence.analyses import GridParams
+from saferhood.evidence.profiles import build_profile
 from saferhood.tasking.models import Meeting
 from saferhood.tasking.services import agenda
 

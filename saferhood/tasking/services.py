@@ -16,7 +16,7 @@ from saferhood.accounts.roles import RoleCode, allowed_actions, is_system_admin,
 from saferhood.areas.models import Area, AreaLevel
 from saferhood.core import audit
 from saferhood.core.audit import changes_between, field_values
-from saferhood.crime.profiles import default_period
+from saferhood.evidence.profiles import default_period
 from saferhood.tasking.models import (
     Action,
     ActionStatus,

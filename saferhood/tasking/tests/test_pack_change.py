@@ -17,7 +17,7 @@ from saferhood.accounts.tests.conftest import make_user
 from saferhood.areas.models import Area
 from saferhood.crime.importers.counts import import_counts
 from saferhood.crime.tests.independent import SOURCE, count_files
-from saferhood.crime.tests.test_profile_change import expected_change, monthly  # noqa: F401 - fixture
+from saferhood.evidence.tests.test_profile_change import expected_change, monthly  # noqa: F401 - fixture
 from saferhood.tasking import services
 from saferhood.tasking.pack import build_pack
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from saferhood.areas.models import Area, AreaLevel, LsoaChange
 from saferhood.areas.vintages import RULE, Attribution, attribution
-from saferhood.crime.coverage import Coverage
 from saferhood.crime.models import MonthlyCount
+from saferhood.evidence.coverage import Coverage
 
 
 def _months_with_rows(lads: list[str], codes: tuple[str, ...]) -> set[str]:

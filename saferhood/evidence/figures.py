@@ -12,8 +12,8 @@ from typing import Any
 
 from saferhood.areas.models import Area
 from saferhood.core.months import spans
-from saferhood.crime.profiles import TYPE_ASB
-from saferhood.dashboard import charts
+from saferhood.evidence.profiles import TYPE_ASB
+from saferhood.ui import charts
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from saferhood.analytics.grid import to_bng
 from saferhood.areas.models import Area
 from saferhood.core.months import month_range
 from saferhood.crime.models import MonthlyCount
-from saferhood.crime.points import area_boundary, record_query, type_filter
-from saferhood.crime.profiles import area_filter
+from saferhood.evidence.points import area_boundary, record_query, type_filter
+from saferhood.evidence.profiles import area_filter
 
 __all__ = [
     "Limits",

@@ -13,11 +13,11 @@ from saferhood.analytics import alerts as alert_lib
 from saferhood.analytics.grid import to_lonlat
 from saferhood.areas.models import Area
 from saferhood.core.months import add_months, spans
-from saferhood.crime import analyses
-from saferhood.crime.analyses import GridParams, HotspotGrid
-from saferhood.crime.points import months_with_records
-from saferhood.dashboard import charts
-from saferhood.dashboard.figures import Table
+from saferhood.evidence import analyses
+from saferhood.evidence.analyses import GridParams, HotspotGrid
+from saferhood.evidence.figures import Table
+from saferhood.evidence.points import months_with_records
+from saferhood.ui import charts
 
 
 def hotspot_grid(area: Area, profile: dict[str, Any]) -> HotspotGrid:

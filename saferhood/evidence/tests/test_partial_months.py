@@ -13,9 +13,9 @@ from django.test import Client
 
 from saferhood.core.months import month_range
 from saferhood.crime.importers.counts import import_counts
-from saferhood.crime.partial_months import partial_months
 from saferhood.crime.tests.independent import COUNTS, GEO, SOURCE, count_files
 from saferhood.crime.tests.independent_partial import loaded_totals, partial_shares
+from saferhood.evidence.partial_months import partial_months
 
 BIRMINGHAM, SOLIHULL, WOLVERHAMPTON = "E08000025", "E08000029", "E08000031"
 START, END = "2024-09", "2025-09"

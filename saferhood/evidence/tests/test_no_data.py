@@ -23,7 +23,7 @@ from saferhood.core.months import month_range
 from saferhood.crime.importers.counts import import_counts
 from saferhood.crime.tests.independent import SANDWELL, SOURCE, count_files
 from saferhood.crime.tests.independent_partial import loaded_totals, partial_shares
-from saferhood.crime.tests.test_partial_months import lad_month_totals
+from saferhood.evidence.tests.test_partial_months import lad_month_totals
 from saferhood.tasking import services
 from saferhood.tasking.pack import build_pack
 

@@ -23,19 +23,13 @@ from saferhood.analytics.grid import Grid, count_points, grid_dimensions, grid_f
 from saferhood.analytics.hotspot_change import hotspot_change_points
 from saferhood.analytics.kde import BANDWIDTH_RULE, default_bandwidth, kde
 from saferhood.analytics.repeats import SNAP_POINT_CAVEAT, repeat_locations
+from saferhood.areas.lookup import lad_codes
 from saferhood.areas.models import Area, AreaLevel
 from saferhood.core.months import add_months, month_range, previous_period
-from saferhood.crime import budget
-from saferhood.crime.coverage import coverage_for
-from saferhood.crime.points import AreaPoints, area_points
-from saferhood.crime.profiles import (
-    LEVEL_COLUMN,
-    count_rows,
-    lad_codes,
-    resolve_type,
-    type_matches,
-    validate_period,
-)
+from saferhood.evidence import budget
+from saferhood.evidence.coverage import coverage_for
+from saferhood.evidence.points import AreaPoints, area_points
+from saferhood.evidence.profiles import LEVEL_COLUMN, count_rows, resolve_type, type_matches, validate_period
 
 ALERT_METHODS = {
     "seasonal": "each area's monthly count against its own history (seasonal Poisson model with 24+ "
@@ -97,7 +91,7 @@ class GridParams:
 
 
 def _period(start: str | None, end: str | None, type_value: str | None) -> tuple[str, str, str, str]:
-    from saferhood.crime.profiles import ProfileError
+    from saferhood.evidence.profiles import ProfileError
 
     try:
         start, end = validate_period(start, end)

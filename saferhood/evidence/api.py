@@ -8,15 +8,10 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 
+from saferhood.areas.lookup import find_area
 from saferhood.areas.vintages import one_vintage
 from saferhood.core.api_errors import responses
-from saferhood.crime.profiles import (
-    ProfileError,
-    build_history,
-    build_profile,
-    default_period,
-    find_area,
-)
+from saferhood.evidence.profiles import ProfileError, build_history, build_profile, default_period
 
 # Public open data (docs/adr/0004-public-area-data.md): no sign-in, rate limited by the API object.
 router = Router(tags=["areas"])
@@ -274,6 +269,6 @@ def area_history(request: HttpRequest, query: Query[HistoryQuery], code: str = C
         raise HttpError(422, str(exc)) from exc
 
 
-from saferhood.crime.api_analytics import router as analyses_router  # noqa: E402
+from saferhood.evidence.api_analytics import router as analyses_router  # noqa: E402
 
 router.add_router("", analyses_router)

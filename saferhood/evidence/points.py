@@ -16,11 +16,12 @@ import shapely
 from shapely.geometry import shape
 
 from saferhood.analytics.grid import to_bng
+from saferhood.areas.lookup import lad_codes
 from saferhood.areas.models import Area, AreaLevel
 from saferhood.core.months import month_range
-from saferhood.crime.coverage import coverage_for
 from saferhood.crime.models import ASB, CrimeRecord
-from saferhood.crime.profiles import TYPE_ALL, TYPE_ASB, TYPE_CRIME, area_filter, lad_codes
+from saferhood.evidence.coverage import coverage_for
+from saferhood.evidence.profiles import TYPE_ALL, TYPE_ASB, TYPE_CRIME, area_filter
 
 RECORD_COLUMNS = [
     "longitude",

@@ -27,7 +27,7 @@ from django.utils.text import slugify
 
 from saferhood.areas.models import Area, AreaLevel
 from saferhood.crime.models import RecordKind, RunCoverage
-from saferhood.crime.partial_months import partial_months, partial_reason, run_totals
+from saferhood.evidence.partial_months import partial_months, partial_reason, run_totals
 
 # ONS police force area names whose police.uk slug is not simply the slugified name.
 FORCE_SLUG_OVERRIDES = {

@@ -14,10 +14,11 @@ from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import NinjaJSONEncoder
 
+from saferhood.areas.lookup import find_area
 from saferhood.core.api_errors import responses
 from saferhood.core.throttling import ClientThrottle
-from saferhood.crime import analyses
-from saferhood.crime.analyses import (
+from saferhood.evidence import analyses
+from saferhood.evidence.analyses import (
     ALPHA,
     BANDWIDTH_ADJUST,
     BANDWIDTH_M,
@@ -29,7 +30,7 @@ from saferhood.crime.analyses import (
     GridParams,
     OverBudget,
 )
-from saferhood.crime.profiles import default_period, find_area
+from saferhood.evidence.profiles import default_period
 
 router = Router(tags=["analyses"], throttle=[ClientThrottle("api"), ClientThrottle("analysis")])
 
@@ -217,7 +218,7 @@ def area_hotspot_change(request: HttpRequest, query: Query[ChangeQuery], code: s
         if not (query.before_from and query.before_to):
             raise HttpError(422, "'before_from': give both before_from and before_to, or neither")
         before = (query.before_from, query.before_to)
-        from saferhood.crime.profiles import ProfileError, validate_period
+        from saferhood.evidence.profiles import ProfileError, validate_period
 
         try:
             validate_period(*before)

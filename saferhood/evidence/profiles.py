@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Sum
 
+from saferhood.areas.lookup import lad_codes
 from saferhood.areas.models import Area, AreaLevel, Population
 from saferhood.areas.vintages import lsoa_attribution, one_vintage
 from saferhood.core.months import (
@@ -23,10 +24,15 @@ from saferhood.core.months import (
     parse_month,
     previous_period,
 )
-from saferhood.crime.coverage import Coverage, coverage_for
 from saferhood.crime.models import ASB, CRIME_TYPES, MonthlyCount
-from saferhood.crime.profile_change import dispersion_window, measured_change
-from saferhood.crime.profile_geography import applicable, is_lsoa_list, lsoa_children, not_applicable_figures
+from saferhood.evidence.coverage import Coverage, coverage_for
+from saferhood.evidence.profile_change import dispersion_window, measured_change
+from saferhood.evidence.profile_geography import (
+    applicable,
+    is_lsoa_list,
+    lsoa_children,
+    not_applicable_figures,
+)
 
 # Which placement column on MonthlyCount holds an area of each level.
 LEVEL_COLUMN = {
@@ -89,32 +95,6 @@ def type_matches(key: str, crime_type: str) -> bool:
     if key == TYPE_ASB:
         return crime_type == ASB
     return crime_type == key
-
-
-def find_area(code: str) -> Area | None:
-    """An area by ONS code or town slug (codes are matched case-insensitively)."""
-    area = Area.objects.select_related("parent").filter(code=code).first()
-    if area is None:
-        area = Area.objects.select_related("parent").filter(code__iexact=code).first()
-    return area
-
-
-def lad_codes(area: Area) -> list[str]:
-    """The local authority codes an area lies in (several for a CSP or force area)."""
-    if area.level in (AreaLevel.CSP, AreaLevel.PFA):
-        frontier = [area.pk]
-        found: list[str] = []
-        for _ in range(3):
-            rows = list(Area.objects.filter(parent_id__in=frontier).values_list("pk", "code", "level"))
-            found += [code for _, code, level in rows if level == AreaLevel.LAD]
-            frontier = [pk for pk, _, level in rows if level != AreaLevel.LAD]
-            if not frontier:
-                break
-        return found
-    node: Area | None = area
-    while node is not None and node.level != AreaLevel.LAD:
-        node = node.parent
-    return [node.code] if node else []
 
 
 def area_filter(area: Area) -> dict[str, Any]:
