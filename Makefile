@@ -72,9 +72,8 @@ run: install
 test: install system-packages lint
 	@mkdir -p var
 	$(MANAGE) makemigrations --check --dry-run
-	SAFERHOOD_PROFILE=dev $(PY) -m pytest
-	@# The analytics library has no database (it imports no Django): its tests run once, above.
-	scripts/with-postgres.sh env SAFERHOOD_PROFILE=dev $(PY) -m pytest -m "not browser and not sqlite_file" --ignore=saferhood/analytics
+	@# pytest on SQLite and, alongside it, on PostgreSQL (see the script for what each pass runs).
+	scripts/test-both-databases.sh
 
 lint: install
 	.venv/bin/ruff check .

@@ -200,7 +200,7 @@ SAFERHOOD_DEMO_DIR = Path(os.environ.get("SAFERHOOD_DEMO_DIR", BASE_DIR / "demo"
 SAFERHOOD_IMPORT_MIN_REPLACEMENT_SHARE = float(
     os.environ.get("SAFERHOOD_IMPORT_MIN_REPLACEMENT_SHARE", "0.5")
 )
-# Which count source answers a local authority-month that several cover (crime/coverage.py):
+# Which count source answers a local authority-month that several cover (evidence/coverage.py):
 # the first of these names that has the month; a source not listed ranks after the listed ones,
 # and among those the latest import wins. Records (police.uk street/API) always beat counts.
 SAFERHOOD_COUNT_SOURCE_ORDER = [

@@ -15,7 +15,7 @@ PRODUCTION = {
     "SAFERHOOD_PROFILE": "production",
     "SECRET_KEY": "a-long-random-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-!@#$%",
     "ALLOWED_HOSTS": "saferhood.example.org",
-    "DATABASE_URL": "sqlite:////tmp/saferhood-check-deploy.sqlite3",
+    "DATABASE_URL": f"sqlite:////tmp/saferhood-check-deploy-{os.getpid()}.sqlite3",  # one per test run
     "SAFERHOOD_AUDIT_KEY": "a-long-random-test-audit-key-9876543210-zyxwvutsrq",
 }
 
