@@ -9,7 +9,9 @@ higher). Sites are ranked by score, ties by the unweighted count.
 Evaluation. For a deployment from ``start`` to ``end`` (months, inclusive), the incidents within
 the radius are counted for the deployment months and for periods of the same length just before
 and just after it; the change during against before is tested with the exact conditional
-(binomial) test of two Poisson counts in ``change.py``. A fall inside the radius may have moved
+(binomial) test of two Poisson counts in ``change.py``, with the periods' days as exposure (three
+months from May hold 92 days, the three before 89), and the change is stated per day. The counts
+within a radius are small, so the exact test is used rather than a dispersion-adjusted one. A fall inside the radius may have moved
 elsewhere (displacement) rather than stopped: the result says so.
 """
 
@@ -22,11 +24,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from saferhood.analytics.change import TEST_NAME, compare_counts
+from saferhood.analytics.change import compare_counts
 
 DISPLACEMENT_CAVEAT = (
     "Counts inside the radius only: crime may have moved to nearby streets (displacement) or fallen "
     "there too (diffusion of benefit); neither is measured here."
+)
+
+
+TEST_NAME = (
+    "exact conditional test of two Poisson counts with the periods' days as exposure "
+    "(two-sided binomial test), alpha 0.05; change stated per day"
 )
 
 
@@ -92,12 +100,18 @@ class Evaluation:
     p_value: float | None
     significant: bool | None
     after_finished: bool = True
+    days_before: int | None = None
+    days_during: int | None = None
     caveat: str = DISPLACEMENT_CAVEAT
     test: str = TEST_NAME
 
 
 def _shift(month: str, n: int) -> str:
     return str(pd.Period(month, "M") + n)
+
+
+def _days(period: tuple[str, str]) -> int:
+    return int(np.sum(pd.period_range(period[0], period[1], freq="M").days_in_month))
 
 
 def evaluate_deployment(
@@ -159,7 +173,12 @@ def evaluate_deployment(
     c_before, c_during = count(before), count(during)
     c_after = count(after) if after_finished else None
     known = c_before is not None and c_during is not None and c_before + c_during > 0
-    test = compare_counts(c_during, c_before) if known else None
+    days_before, days_during = _days(before), _days(during)
+    test = (
+        compare_counts(c_during, c_before, current_months=days_during, previous_months=days_before)
+        if known
+        else None
+    )
     return Evaluation(
         months=n,
         before=before,
@@ -172,4 +191,6 @@ def evaluate_deployment(
         p_value=None if test is None else test.p_value,
         significant=None if test is None else test.significant,
         after_finished=after_finished,
+        days_before=days_before,
+        days_during=days_during,
     )

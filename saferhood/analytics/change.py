@@ -43,8 +43,9 @@ def compare_counts(
     ----------
     current, previous : int
         Counts in the two periods.
-    current_months, previous_months : int
-        Lengths of the periods, so unequal periods compare rates, not raw counts.
+    current_months, previous_months : int or float
+        The periods' exposures (months, or better days: months differ in length), so unequal
+        periods compare rates, not raw counts: the test, ``percent`` and ``absolute`` all do.
     alpha : float
         Two-sided significance level.
 
@@ -62,11 +63,14 @@ def compare_counts(
     else:
         p = current_months / (current_months + previous_months)
         p_value = float(binomtest(current, total, p, alternative="two-sided").pvalue)
-    percent = None if previous == 0 else round(100.0 * (current - previous) / previous, 1)
+    # Change in the rate, stated on the current period's exposure: 30 in 31 days against 28 in
+    # 28 days is a 3% rise (+2 on the current period), not +7%.
+    expected = previous * current_months / previous_months
+    percent = None if previous == 0 else round(100.0 * (current / expected - 1), 1)
     return ChangeTest(
         current=current,
         previous=previous,
-        absolute=current - previous,
+        absolute=round(current - expected),
         percent=percent,
         p_value=p_value,
         significant=p_value < alpha,

@@ -72,8 +72,8 @@ def hotspot_change(
     Returns
     -------
     HotspotChange
-        ``difference = after - before`` (raw counts, not rates), ``percent`` (NaN where
-        ``before`` is 0), ``p`` and ``p_adj``, and ``classes``: "increase" / "decrease" where
+        ``difference = after - before`` (raw counts, not rates), ``percent`` (the change
+        in the per-month rate; NaN where ``before`` is 0), ``p`` and ``p_adj``, and ``classes``: "increase" / "decrease" where
         ``p_adj < alpha`` and the after-rate is above / below the before-rate, else "none".
     """
     b = np.asarray(before, dtype=float)
@@ -104,7 +104,8 @@ def hotspot_change(
         p[tested] = pu[inverse.ravel()]
     p_adj = bh_adjust(p) if fdr else p.copy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        percent = np.where(b > 0, 100.0 * (a - b) / b, np.nan)
+        # Per unit of exposure, so a 6-month period against a 3-month one is not a doubling.
+        percent = np.where(b > 0, 100.0 * ((a / after_months) / (b / before_months) - 1), np.nan)
     classes = np.full(a.shape, "none", dtype=object)
     sig = np.nan_to_num(p_adj, nan=1.0) < alpha
     up = a / after_months > b / before_months

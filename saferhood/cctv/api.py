@@ -23,6 +23,7 @@ from saferhood.areas.models import Area
 from saferhood.cctv import services
 from saferhood.cctv.models import Camera, Deployment, DeploymentRequest
 from saferhood.core.api_errors import SIGNED_IN, responses
+from saferhood.core.months import days_in, month_range
 from saferhood.crime.models import ALL_CRIME_TYPE_NAMES, CRIME_TYPES
 
 router = Router(tags=["cctv"], auth=PartnerAuth("cctv"))
@@ -81,6 +82,7 @@ class PeriodOut(Schema):
     start: str = Field(..., alias="from")
     end: str = Field(..., alias="to")
     count: int | None
+    days: int = Field(..., description="calendar days in the period: the test's exposure")
 
 
 class EvaluationOut(Schema):
@@ -89,7 +91,7 @@ class EvaluationOut(Schema):
     during: PeriodOut | None
     after: PeriodOut | None
     after_finished: bool
-    change_percent: float | None
+    change_percent: float | None = Field(..., description="change in the daily rate, during against before")
     p_value: float | None
     significant: bool | None
     test: str
@@ -179,7 +181,9 @@ def _deployment_out(d: Deployment) -> dict[str, Any]:
     ev = result.evaluation
 
     def period(p: tuple[str, str] | None, count: int | None) -> dict[str, Any] | None:
-        return None if p is None else {"from": p[0], "to": p[1], "count": count}
+        if p is None:
+            return None
+        return {"from": p[0], "to": p[1], "count": count, "days": sum(days_in(m) for m in month_range(*p))}
 
     return {
         "id": d.pk,

@@ -6,6 +6,7 @@ police.uk file and API call uses, so nothing is lost translating to and from dat
 
 from __future__ import annotations
 
+import calendar
 import re
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -68,3 +69,9 @@ def spans(months: list[str]) -> list[tuple[str, str]]:
         else:
             result.append((month, month))
     return result
+
+
+def days_in(month: str) -> int:
+    """Calendar days in a month: the exposure a rate per day divides by (28 to 31)."""
+    year, number = parse_month(month)
+    return calendar.monthrange(year, number)[1]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
+
 import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
-from saferhood.analytics.cctv import DISPLACEMENT_CAVEAT, evaluate_deployment, score_sites, within
+from saferhood.analytics.cctv import DISPLACEMENT_CAVEAT, TEST_NAME, evaluate_deployment, score_sites, within
 
 VIOLENCE = "Violence and sexual offences"
 ASB = "Anti-social behaviour"
@@ -86,8 +88,9 @@ def test_evaluation_counts_equal_periods_around_the_deployment() -> None:
         ("2022-08", "2022-10"),
     )
     assert (ev.count_before, ev.count_during, ev.count_after) == (15, 3, 3)
-    assert ev.p_value == pytest.approx(binomtest(3, 18, 0.5).pvalue)
-    assert ev.significant is True and ev.change_percent == -80.0
+    # Feb-Apr holds 89 days, May-Jul 92: the test and the change are per day.
+    assert ev.p_value == pytest.approx(binomtest(3, 18, 92 / (92 + 89)).pvalue)
+    assert ev.significant is True and ev.change_percent == round(100 * ((3 / 92) / (15 / 89) - 1), 1)
     assert ev.caveat == DISPLACEMENT_CAVEAT and "displacement" in ev.caveat
 
 
@@ -121,3 +124,27 @@ def test_a_period_with_a_month_without_records_has_no_count() -> None:
 def test_end_before_start_is_refused() -> None:
     with pytest.raises(ValueError):
         evaluate_deployment(0, 0, _monthly({}), start="2022-05", end="2022-04")
+
+
+def test_a_one_month_deployment_is_judged_per_day_not_per_month() -> None:
+    # February 2022 has 28 days, March 31: one incident a day throughout is no change at all.
+    ev = evaluate_deployment(0, 0, _monthly({"2022-02": 28, "2022-03": 31}), start="2022-03", end="2022-03")
+    assert (ev.days_before, ev.days_during) == (
+        calendar.monthrange(2022, 2)[1],
+        calendar.monthrange(2022, 3)[1],
+    )
+    assert ev.change_percent == 0.0  # per month it would read +10.7%
+    assert ev.p_value == pytest.approx(binomtest(31, 59, 31 / 59).pvalue)
+    assert ev.significant is False and ev.test == TEST_NAME and "days as exposure" in TEST_NAME
+
+
+def test_the_deployment_change_is_the_daily_rate_change() -> None:
+    # May-July 2022 (92 days) against February-April (89 days): checked against the rate ratio.
+    counts = {"2022-02": 30, "2022-03": 30, "2022-04": 29, "2022-05": 20, "2022-06": 20, "2022-07": 6}
+    ev = evaluate_deployment(0, 0, _monthly(counts), start="2022-05", end="2022-07")
+    days = pd.period_range("2022-02", "2022-07", freq="M").days_in_month
+    before_days, during_days = int(sum(days[:3])), int(sum(days[3:]))
+    assert (ev.days_before, ev.days_during) == (before_days, during_days) == (89, 92)
+    expected = 100 * ((46 / during_days) / (89 / before_days) - 1)
+    assert ev.change_percent == pytest.approx(expected, abs=0.05)
+    assert ev.p_value == pytest.approx(binomtest(46, 135, during_days / (during_days + before_days)).pvalue)

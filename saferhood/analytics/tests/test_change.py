@@ -36,3 +36,12 @@ def test_unequal_periods_compare_rates():
     # 24 in 12 months vs 12 in 6 months: the same rate, so no evidence of change.
     result = compare_counts(24, 12, current_months=12, previous_months=6)
     assert result.p_value == pytest.approx(1.0)
+    # The change is stated on the rate too: the same rate is no change, not "+100%".
+    assert (result.percent, result.absolute) == (0.0, 0)
+
+
+def test_unequal_exposure_changes_the_percentage_on_the_rate() -> None:
+    # 30 in March (31 days) against 28 in February (28 days): per day 0.968 against 1.0.
+    result = compare_counts(30, 28, current_months=31, previous_months=28)
+    assert result.percent == round(100 * ((30 / 31) / (28 / 28) - 1), 1)
+    assert result.absolute == round(30 - 28 * 31 / 28)

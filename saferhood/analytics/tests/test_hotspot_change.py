@@ -38,6 +38,7 @@ def test_by_hand():
 def test_unequal_periods_compare_rates():
     r = hotspot_change(np.array([[12]]), np.array([[24]]), before_months=3, after_months=6, fdr=False)
     assert r.p[0, 0] == pytest.approx(1.0) and r.classes[0, 0] == "none"
+    assert r.percent[0, 0] == 0.0  # the same rate per month: no change, not "+100%"
     r = hotspot_change(np.array([[20]]), np.array([[2]]), before_months=6, after_months=6)
     assert r.classes[0, 0] == "decrease"
 

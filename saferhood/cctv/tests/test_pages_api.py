@@ -90,11 +90,16 @@ def test_a_finished_deployment_shows_its_before_during_after_counts(
     bars = re.findall(r'<g class="bar" data-label="([^"]*)" data-value="([^"]*)"', html)
     assert [int(v) for _, v in bars] == want
     assert "displacement" in html and 'data-testid="test-result"' in html
+    # The page states the change per day with the days it compares (92 in May-July, 89 before).
+    result = re.search(r'data-testid="test-result">([^<]*)<', html).group(1)
+    assert f"{want[1]:,} in 92 days against {want[0]:,} in 89" in result and "% per day" in result
+    assert re.search(r"p (= \d\.\d{3}|< 0\.001)", result) and "p = 0.000" not in result
 
     body = client.get(f"/api/v1/cctv/deployments/{deployment.pk}").json()
     ev = body["evaluation"]
     assert [ev[p]["count"] for p in ("before", "during", "after")] == want
     assert ev["before"]["from"] == "2022-02" and ev["after"]["to"] == "2022-10"
+    assert [ev[p]["days"] for p in ("before", "during", "after")] == [89, 92, 92]
     listed = client.get("/api/v1/cctv/deployments", {"area": STAFFORD}).json()
     assert [d["id"] for d in listed] == [deployment.pk]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from typing import Any
 
@@ -129,9 +130,21 @@ def test_evaluation_counts_before_during_and_after(loaded, stafford, officer, re
         count["after"],
     )
     assert count["during"] > 0
+    # Days as exposure: May-July 2022 holds 92 days, February-April 89 (per day, not per month).
+    days = {
+        k: sum(calendar.monthrange(2022, m)[1] for m in ms)
+        for k, ms in {"before": (2, 3, 4), "during": (5, 6, 7)}.items()
+    }
+    assert (ev.days_before, ev.days_during) == (days["before"], days["during"])
     assert ev.p_value == pytest.approx(
-        binomtest(count["during"], count["during"] + count["before"], 0.5).pvalue
+        binomtest(
+            count["during"],
+            count["during"] + count["before"],
+            days["during"] / (days["during"] + days["before"]),
+        ).pvalue
     )
+    rate_change = 100 * ((count["during"] / days["during"]) / (count["before"] / days["before"]) - 1)
+    assert ev.change_percent == pytest.approx(rate_change, abs=0.05)
     assert "displacement" in result.displacement
 
 

@@ -58,6 +58,17 @@ LEVEL_NAMES = {
 
 
 @register.filter
+def p_value(value: float | None) -> str:
+    """ "p = 0.042" or "p < 0.001": a p-value is never printed as 0."""
+    from saferhood.analytics.change import p_value_text  # here: it loads scipy, pages need it rarely
+
+    text = p_value_text(value)
+    if text is None:
+        return ""
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
+@register.filter
 def level_name(level: str) -> str:
     return LEVEL_NAMES.get(level, level)
 
