@@ -108,7 +108,10 @@ def test_the_comparison_is_the_same_on_the_profile_and_the_hotspot_change(client
     # The default comparison is the months just before, on both.
     profile = client.get(f"/api/v1/areas/{SANDWELL}/profile", {"to": "2018-06"}).json()
     change = client.get(f"/api/v1/areas/{SANDWELL}/hotspot-change", {"to": "2018-06"}).json()
-    assert {k: profile["previous"]["period"][k] for k in ("from", "to")} == {"from": "2016-07", "to": "2017-06"}
+    assert {k: profile["previous"]["period"][k] for k in ("from", "to")} == {
+        "from": "2016-07",
+        "to": "2017-06",
+    }
     assert change["parameters"]["before"] == {"from": "2016-07", "to": "2017-06"}
 
 
