@@ -56,7 +56,9 @@ def _check_month(name: str, value: str) -> None:
     try:
         parse_month(value)
     except MonthError:
-        raise PeriodError(name, f"must be a month as YYYY-MM (for example 2024-03), not {value!r}") from None
+        raise PeriodError(
+            name, f"must be a month as YYYY-MM (for example 2024-03) from 1900 to 2100, not {value!r}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -101,9 +103,9 @@ class Period:
     def comparison(self) -> Period:
         """The period compared with: the same number of months just before, or the same months a year earlier."""
         if self.compare == "year":
-            return Period(add_months(self.start, -12), add_months(self.end, -12), self.compare)
+            return _derived(add_months(self.start, -12), add_months(self.end, -12), self.compare)
         n = len(self.months)
-        return Period(add_months(self.start, -n), add_months(self.start, -1), self.compare)
+        return _derived(add_months(self.start, -n), add_months(self.start, -1), self.compare)
 
     @property
     def compare_label(self) -> str:
@@ -123,6 +125,14 @@ class Period:
 
     def __str__(self) -> str:
         return f"{self.start} to {self.end}"
+
+
+def _derived(start: str, end: str, compare: str) -> Period:
+    """A period derived from a checked one (its comparison): it may start before EARLIEST, by design."""
+    period = object.__new__(Period)
+    for name, value in (("start", start), ("end", end), ("compare", compare)):
+        object.__setattr__(period, name, value)
+    return period
 
 
 def days_in(month: str) -> int:

@@ -190,3 +190,18 @@ def test_a_bad_period_cannot_be_made(start: str, end: str, compare: str, paramet
 
 def test_ten_years_is_the_longest_period() -> None:
     assert len(Period("2008-07", "2018-06")) == 120
+
+
+def test_the_earliest_period_still_has_its_comparison_and_alert_history(client: Client, db) -> None:
+    period = Period("1910-01", "1919-12")
+    assert (period.comparison.start, period.comparison.end) == ("1900-01", "1909-12")
+    assert (
+        client.get(f"/api/v1/areas/{SANDWELL}/profile", {"from": "1910-01", "to": "1919-12"}).status_code
+        == 200
+    )
+    assert (
+        client.get(f"/api/v1/areas/{SANDWELL}/alerts", {"from": "1910-01", "to": "1910-01"}).status_code
+        == 200
+    )
+    early = client.get(f"/api/v1/areas/{SANDWELL}/profile", {"from": "1909-12", "to": "1910-06"})
+    assert early.status_code == 422 and early.json()["detail"].startswith("'from': must be 1910-01 or later")
