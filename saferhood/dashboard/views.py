@@ -16,18 +16,12 @@ from django.utils.http import urlencode
 from saferhood.areas.lookup import find_area
 from saferhood.areas.models import Area
 from saferhood.core import csv_safe
-from saferhood.core.months import MonthError, month_index, parse_month
 from saferhood.crime.models import ASB, CRIME_TYPES
 from saferhood.evidence import analyses, analysis_figures, figures
 from saferhood.evidence.analyses import AnalysisError, GridParams, OverBudget
-from saferhood.evidence.profiles import (
-    COMPARISONS,
-    TYPE_GROUPS,
-    ProfileError,
-    build_history,
-    build_profile,
-    default_period,
-)
+from saferhood.evidence.period import COMPARISONS, DEFAULT_RULE, Period, PeriodError, resolve_period
+from saferhood.evidence.profile_schema import Profile
+from saferhood.evidence.profiles import TYPE_GROUPS, ProfileError, build_history, build_profile
 
 
 @login_required
@@ -36,31 +30,24 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("area-profile", code=settings.SAFERHOOD_PARTNERSHIP_LADS[0])
 
 
-def _check_period(start: str, end: str) -> list[dict[str, str]]:
-    """GOV.UK error-summary items for a bad period (empty when it is fine)."""
-    errors = []
-    for field, label, value in (("from", "From", start), ("to", "To", end)):
-        try:
-            parse_month(value)
-        except MonthError:
-            errors.append(
-                {"href": f"#{field}", "text": f"{label} must be a month like 2018-06, not ‘{value}’"}
-            )
-    if not errors and month_index(start) > month_index(end):
-        errors.append({"href": "#from", "text": f"From ({start}) must be the same as or before To ({end})"})
-    return errors
+FIELD_LABELS = {"from": "From month", "to": "To month", "compare": "Compare with", "type": "Crime type"}
 
 
-def _filters(request: HttpRequest, area: Area) -> dict[str, str]:
-    """The page's filters from the URL, defaulting to the latest twelve months with data."""
-    default_from, default_to = default_period(area)
+def _filters(request: HttpRequest) -> dict[str, str]:
+    """The page's filters as given in the URL (blank: not given)."""
     return {
-        "from": request.GET.get("from", "").strip() or default_from,
-        "to": request.GET.get("to", "").strip() or default_to,
+        "from": request.GET.get("from", "").strip(),
+        "to": request.GET.get("to", "").strip(),
         "type": request.GET.get("type", "").strip() or "all",
         "compare": request.GET.get("compare", "").strip() or "previous",
         "baseline": request.GET.get("baseline", "").strip() or "seasonal",  # the alerts' expected count
     }
+
+
+def _error(parameter: str, fix: str) -> dict[str, str]:
+    """A GOV.UK error-summary item linking the field it names."""
+    field = parameter if parameter in FIELD_LABELS else "from"
+    return {"href": f"#{field}", "text": f"{FIELD_LABELS[field]} {fix}"}
 
 
 def _query(filters: dict[str, str]) -> str:
@@ -68,22 +55,28 @@ def _query(filters: dict[str, str]) -> str:
     shown = {
         k: v
         for k, v in filters.items()
-        if not (k == "type" and v == "all") and v not in ("previous", "seasonal")
+        if v and not (k == "type" and v == "all") and v not in ("previous", "seasonal")
     }
     return "?" + urlencode(shown)
 
 
-def _profile(area: Area, filters: dict[str, str]) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
-    errors = _check_period(filters["from"], filters["to"])
-    if errors:
-        return None, errors
+def _profile(
+    area: Area, filters: dict[str, str]
+) -> tuple[Period | None, Profile | None, list[dict[str, str]]]:
+    """The period (by the one rule, as the API's) and the profile, or the errors naming the field.
+
+    On success the filters hold the resolved months, so links and the form show the period used.
+    """
     try:
-        profile = build_profile(
-            area, filters["from"], filters["to"], crime_type=filters["type"], compare=filters["compare"]
-        )
+        period = resolve_period(area, filters["from"], filters["to"], filters["compare"])
+    except PeriodError as exc:
+        return None, None, [_error(exc.parameter, exc.fix)]
+    filters.update({"from": period.start, "to": period.end})
+    try:
+        profile = build_profile(area, period, crime_type=filters["type"])
     except ProfileError as exc:
-        return None, [{"href": f"#{exc.parameter}", "text": str(exc)}]
-    return profile, []
+        return period, None, [{"href": f"#{exc.parameter}", "text": str(exc)}]
+    return period, profile, []
 
 
 def _area_or_404(code: str) -> Area:
@@ -101,14 +94,14 @@ TYPE_OPTIONS = [(key, label) for key, label in TYPE_GROUPS.items()] + [
 @login_required
 def area_profile(request: HttpRequest, code: str) -> HttpResponse:
     area = _area_or_404(code)
-    filters = _filters(request, area)
+    filters = _filters(request)
+    period, profile, errors = _profile(area, filters)
     query = _query(filters)
     context: dict[str, Any] = {
         "area": area,
         "breadcrumbs": list(reversed(area.ancestors())),
         "filters": filters,
-        "period_from": filters["from"],
-        "period_to": filters["to"],
+        "period_rule": DEFAULT_RULE,
         "type_options": TYPE_OPTIONS,
         "compare_options": list(COMPARISONS.items()),
         "baseline_choices": analysis_figures.BASELINE_CHOICES,
@@ -116,15 +109,14 @@ def area_profile(request: HttpRequest, code: str) -> HttpResponse:
         "errors": [],
         "profile": None,
     }
-    profile, errors = _profile(area, filters)
     if errors:
         context["errors"] = errors
         context["error_fields"] = {e["href"].lstrip("#") for e in errors}
         return render(request, "dashboard/area.html", context, status=400)
-    assert profile is not None
+    assert period is not None and profile is not None
     children = [
-        {**child, "url": reverse("area-profile", args=[child["code"]]) + query}
-        for child in profile["children"]
+        {"child": child, "url": reverse("area-profile", args=[child.code]) + query}
+        for child in profile.children
     ]
     boundaries = figures.child_boundaries(profile) if children else {}
     history = build_history(area, filters["type"])
@@ -132,20 +124,20 @@ def area_profile(request: HttpRequest, code: str) -> HttpResponse:
         history=history,
         history_svg=figures.history_svg(area.name, history, profile) if history["series"] else None,
         profile=profile,
-        by_type=sorted(profile["by_type"].items(), key=lambda kv: (-kv[1], kv[0])),
-        series_rows=list(zip(profile["series"], profile["series_year_before"], strict=True)),
+        by_type=sorted(profile.by_type.items(), key=lambda kv: (-kv[1], kv[0])),
+        series_rows=list(zip(profile.series, profile.series_year_before, strict=True)),
         children=children,
         measure=figures.measure(profile),
         child_rate_key=figures.child_rate_key(profile),
         trend_svg=figures.trend_svg(area.name, profile),
         by_type_svg=figures.by_type_svg(area.name, profile),
         children_map_svg=figures.children_map_svg(
-            area.name, profile, boundaries, {c["code"]: c["url"] for c in children}
+            area.name, profile, boundaries, {c["child"].code: c["url"] for c in children}
         ),
         downloads=_download_links(area, query),
     )
     try:
-        context.update(_analyses(area, profile, filters["baseline"]))
+        context.update(_analyses(area, period, profile, filters["baseline"]))
     except (AnalysisError, OverBudget) as exc:
         # Over the analysis budget (e.g. a long period over a force area): say what to change.
         context.update(errors=[{"href": f"#{_field(exc.parameter)}", "text": str(exc)}], profile=None)
@@ -159,14 +151,15 @@ def _field(parameter: str) -> str:
     return parameter if parameter in ("from", "to", "type", "baseline") else "from"
 
 
-def _analyses(area: Area, profile: dict[str, Any], baseline: str) -> dict[str, Any]:
+def _analyses(area: Area, period: Period, profile: Profile, baseline: str) -> dict[str, Any]:
     """Hotspot map, repeat locations and alerts for the page (what needs points says when it has none)."""
-    hs = analysis_figures.hotspot_grid(area, profile)
-    alerts = analysis_figures.alerts(area, profile, baseline)
+    type_key = profile.type.key
+    hs = analysis_figures.hotspot_grid(area, period, type_key)
+    alerts = analysis_figures.alerts(area, period, type_key, baseline)
     result: dict[str, Any] = {
         "hotspots": hs,
         "hotspot_caveats": hs.points.caveats,
-        "repeat": analysis_figures.repeat_locations(area, profile, points=hs.points),
+        "repeat": analysis_figures.repeat_locations(area, period, type_key, points=hs.points),
         "alerts": alerts,
         "record_period": None,
     }
@@ -210,18 +203,16 @@ def area_download(request: HttpRequest, code: str, name: str, fmt: str) -> HttpR
     if name not in DOWNLOADS or fmt not in DOWNLOADS[name][0]:
         raise Http404(f"No download {name}.{fmt}")
     area = _area_or_404(code)
-    filters = _filters(request, area)
-    profile, errors = _profile(area, filters)
+    filters = _filters(request)
+    period, profile, errors = _profile(area, filters)
     if errors:
         return HttpResponse("\n".join(e["text"] for e in errors), status=400, content_type="text/plain")
-    assert profile is not None
-    stem = f"{area.code}-{filters['from']}-to-{filters['to']}-{filters['type']}-{name}".replace(
-        " ", "-"
-    ).lower()
+    assert period is not None and profile is not None
+    stem = f"{area.code}-{period.start}-to-{period.end}-{filters['type']}-{name}".replace(" ", "-").lower()
     history = build_history(area, filters["type"]) if name == "history" else None
     if name in ANALYSIS_DOWNLOADS:
         try:
-            return _analysis_download(area, profile, name, fmt, stem, filters["baseline"])
+            return _analysis_download(area, period, profile, name, fmt, stem, filters["baseline"])
         except (AnalysisError, OverBudget) as exc:
             return HttpResponse(str(exc), status=400, content_type="text/plain")
     if fmt == "csv":
@@ -252,21 +243,21 @@ ANALYSIS_DOWNLOADS = ("hotspots", "hotspot-map", "repeat-locations", "alerts")
 
 
 def _analysis_download(
-    area: Area, profile: dict[str, Any], name: str, fmt: str, stem: str, baseline: str
+    area: Area, period: Period, profile: Profile, name: str, fmt: str, stem: str, baseline: str
 ) -> HttpResponse:
+    type_key = profile.type.key
     if name == "repeat-locations":
-        table = analysis_figures.repeat_table(analysis_figures.repeat_locations(area, profile, top=100))
+        table = analysis_figures.repeat_table(
+            analysis_figures.repeat_locations(area, period, type_key, top=100)
+        )
         return _attachment(_csv_text(table), "text/csv; charset=utf-8", f"{stem}.csv")
     if name == "alerts":
-        table = analysis_figures.alerts_table(analysis_figures.alerts(area, profile, baseline))
+        table = analysis_figures.alerts_table(analysis_figures.alerts(area, period, type_key, baseline))
         return _attachment(_csv_text(table), "text/csv; charset=utf-8", f"{stem}.csv")
     if fmt == "geojson":
-        period = profile["period"]
-        collection = analyses.hotspots(
-            area, period["from"], period["to"], profile["type"]["key"], GridParams()
-        )
+        collection = analyses.hotspots(area, period, type_key, GridParams())
         return _attachment(json.dumps(collection), "application/geo+json", f"{stem}.geojson")
-    hs = analysis_figures.hotspot_grid(area, profile)
+    hs = analysis_figures.hotspot_grid(area, period, type_key)
     if hs.empty:
         raise Http404("No located records in this period: there is no hotspot map")
     if fmt == "csv":

@@ -25,11 +25,12 @@ from saferhood.analytics.kde import BANDWIDTH_RULE, default_bandwidth, kde
 from saferhood.analytics.repeats import SNAP_POINT_CAVEAT, repeat_locations
 from saferhood.areas.lookup import lad_codes
 from saferhood.areas.models import Area, AreaLevel
-from saferhood.core.months import add_months, month_range, previous_period
+from saferhood.core.months import add_months, month_range
 from saferhood.evidence import budget
 from saferhood.evidence.coverage import coverage_for
+from saferhood.evidence.period import Period
 from saferhood.evidence.points import AreaPoints, area_points
-from saferhood.evidence.profiles import LEVEL_COLUMN, count_rows, resolve_type, type_matches, validate_period
+from saferhood.evidence.profiles import LEVEL_COLUMN, ProfileError, count_rows, resolve_type, type_matches
 
 ALERT_METHODS = {
     "seasonal": "each area's monthly count against its own history (seasonal Poisson model with 24+ "
@@ -90,15 +91,12 @@ class GridParams:
             raise AnalysisError(f"'alpha': must be above 0 and below 0.5, not {self.alpha:g}", "alpha")
 
 
-def _period(start: str | None, end: str | None, type_value: str | None) -> tuple[str, str, str, str]:
-    from saferhood.evidence.profiles import ProfileError
-
+def _type(type_value: str | None) -> tuple[str, str]:
+    """The type filter as (key, label); the period arrives already resolved (``Period``)."""
     try:
-        start, end = validate_period(start, end)
-        type_key, type_label = resolve_type(type_value)
+        return resolve_type(type_value)
     except ProfileError as exc:
         raise AnalysisError(str(exc), exc.parameter) from exc
-    return start, end, type_key, type_label
 
 
 def _coverage_part(points: AreaPoints) -> dict[str, Any]:
@@ -167,11 +165,10 @@ class HotspotGrid:
         return self.grid is None
 
 
-def hotspot_grid(
-    area: Area, start: str | None, end: str | None, type_value: str | None, params: GridParams
-) -> HotspotGrid:
+def hotspot_grid(area: Area, period: Period, type_value: str | None, params: GridParams) -> HotspotGrid:
     """Counts, quartic KDE and Gi* per grid cell over the area's located records."""
-    start, end, type_key, type_label = _period(start, end, type_value)
+    start, end = period.start, period.end
+    type_key, type_label = _type(type_value)
     params.check()
     budget.check_grid_request(area, start, end, type_key, params.cell)
     points = area_points(area, start, end, type_key)
@@ -217,11 +214,9 @@ def hotspot_grid(
     return result
 
 
-def hotspots(
-    area: Area, start: str | None, end: str | None, type_value: str | None, params: GridParams
-) -> dict[str, Any]:
+def hotspots(area: Area, period: Period, type_value: str | None, params: GridParams) -> dict[str, Any]:
     """Counts, quartic KDE and Gi* per grid cell, as a GeoJSON FeatureCollection."""
-    hs = hotspot_grid(area, start, end, type_value, params)
+    hs = hotspot_grid(area, period, type_value, params)
     if hs.empty:
         why = "Fewer than two located records in this period: no hotspot analysis."
         return _empty(area, hs.parameters, hs.points, why)
@@ -255,16 +250,17 @@ def hotspots(
 
 def hotspot_change(
     area: Area,
-    start: str | None,
-    end: str | None,
+    period: Period,
     type_value: str | None,
     params: GridParams,
     *,
-    before: tuple[str, str] | None = None,
+    before: Period | None = None,
     split: str | None = None,
 ) -> dict[str, Any]:
-    """Change per cell between a period and the one before it (or either side of a month)."""
-    start, end, type_key, type_label = _period(start, end, type_value)
+    """Change per cell between a period and its comparison (``before``, else ``period.comparison``),
+    or either side of the month ``split``."""
+    start, end = period.start, period.end
+    type_key, type_label = _type(type_value)
     params.check()
     if split is not None:
         if not start < split <= end:
@@ -273,7 +269,8 @@ def hotspot_change(
             )
         before_period, after_period = (start, add_months(split, -1)), (split, end)
     else:
-        before_period, after_period = before or previous_period(start, end), (start, end)
+        before = before or period.comparison
+        before_period, after_period = (before.start, before.end), (start, end)
     budget.check_grid_request(area, min(before_period[0], start), end, type_key, params.cell)
     points = area_points(area, min(before_period[0], start), end, type_key)
     parameters = {
@@ -331,8 +328,7 @@ def hotspot_change(
 
 def hotspot_classes(
     area: Area,
-    start: str | None,
-    end: str | None,
+    period: Period,
     type_value: str | None,
     params: GridParams,
     *,
@@ -340,7 +336,8 @@ def hotspot_classes(
     classify: ClassifyParams | None = None,
 ) -> dict[str, Any]:
     """Emerging-hotspot class per cell over consecutive periods (Chainey's taxonomy, as sfhotspot)."""
-    start, end, type_key, type_label = _period(start, end, type_value)
+    start, end = period.start, period.end
+    type_key, type_label = _type(type_value)
     params.check()
     if not PERIOD_MONTHS[0] <= period_months <= PERIOD_MONTHS[1]:
         raise AnalysisError("'period_months': must be between 1 and 12", "period_months")
@@ -403,8 +400,7 @@ def hotspot_classes(
 
 def repeat_locations_for(
     area: Area,
-    start: str | None,
-    end: str | None,
+    period: Period,
     type_value: str | None,
     *,
     top: int = 20,
@@ -414,7 +410,8 @@ def repeat_locations_for(
 
     ``points`` may pass in the same period's records already read (the page's hotspot map).
     """
-    start, end, type_key, type_label = _period(start, end, type_value)
+    start, end = period.start, period.end
+    type_key, type_label = _type(type_value)
     if not TOP[0] <= top <= TOP[1]:
         raise AnalysisError("'top': must be between 1 and 500", "top")
     if points is None:
@@ -437,22 +434,22 @@ def repeat_locations_for(
 
 def alerts_for(
     area: Area,
-    start: str | None,
-    end: str | None,
+    period: Period,
     type_value: str | None,
     *,
     level: str | None = None,
     alpha: float = 0.05,
     baseline: str = alert_lib.DEFAULT_BASELINE,
 ) -> dict[str, Any]:
-    """Emerging-trend alerts for the areas within ``area`` × crime type, months ``start``–``end``.
+    """Emerging-trend alerts for the areas within ``area`` × crime type, each month of ``period`` tested.
 
     Counts come from the monthly count table (records and count imports alike), with each
     area's own history back 36 months; missing months are gaps the method skips. ``baseline``
     is what "expected" means (``alert_lib.BASELINES``); every alert states it in words and shows
     the previous three published months' counts beside it.
     """
-    start, end, type_key, type_label = _period(start, end, type_value)
+    start, end = period.start, period.end
+    type_key, type_label = _type(type_value)
     if level is None:  # default: the level just below the area (towns, or wards where there are none)
         level = Area.objects.filter(parent=area).values_list("level", flat=True).first() or area.level
         if level in (AreaLevel.CSP, AreaLevel.PFA):

@@ -16,13 +16,13 @@ from saferhood.core.months import add_months, spans
 from saferhood.evidence import analyses
 from saferhood.evidence.analyses import GridParams, HotspotGrid
 from saferhood.evidence.figures import Table
+from saferhood.evidence.period import Period
 from saferhood.evidence.points import months_with_records
 from saferhood.ui import charts
 
 
-def hotspot_grid(area: Area, profile: dict[str, Any]) -> HotspotGrid:
-    period = profile["period"]
-    return analyses.hotspot_grid(area, period["from"], period["to"], profile["type"]["key"], GridParams())
+def hotspot_grid(area: Area, period: Period, type_key: str) -> HotspotGrid:
+    return analyses.hotspot_grid(area, period, type_key, GridParams())
 
 
 def hotspot_svg(area_name: str, hs: HotspotGrid) -> str:
@@ -77,11 +77,8 @@ def cells_table(hs: HotspotGrid) -> Table:
     )  # fmt: skip
 
 
-def repeat_locations(area: Area, profile: dict[str, Any], top: int = 10, points=None) -> dict[str, Any]:
-    period = profile["period"]
-    return analyses.repeat_locations_for(
-        area, period["from"], period["to"], profile["type"]["key"], top=top, points=points
-    )
+def repeat_locations(area: Area, period: Period, type_key: str, top: int = 10, points=None) -> dict[str, Any]:
+    return analyses.repeat_locations_for(area, period, type_key, top=top, points=points)
 
 
 LABEL_SEPARATOR = " | "  # between the labels police.uk gave one snap point, in the download
@@ -105,10 +102,11 @@ BASELINE_CHOICES = [
 ]
 
 
-def alerts(area: Area, profile: dict[str, Any], baseline: str = alert_lib.DEFAULT_BASELINE) -> dict[str, Any]:
+def alerts(
+    area: Area, period: Period, type_key: str, baseline: str = alert_lib.DEFAULT_BASELINE
+) -> dict[str, Any]:
     """Alerts for the period's last month, for the areas within this one, against ``baseline``."""
-    month = profile["period"]["to"]
-    return analyses.alerts_for(area, month, month, profile["type"]["key"], baseline=baseline)
+    return analyses.alerts_for(area, period.last_month(), type_key, baseline=baseline)
 
 
 RECENT_SEPARATOR = " | "  # between the recent months, in the download

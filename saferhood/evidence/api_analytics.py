@@ -30,22 +30,20 @@ from saferhood.evidence.analyses import (
     GridParams,
     OverBudget,
 )
-from saferhood.evidence.profiles import default_period
+from saferhood.evidence.api_period import MONTH, PERIOD_RULE, period_of
+from saferhood.evidence.api_period import PeriodQuery as BasePeriodQuery
+from saferhood.evidence.period import PeriodError, resolve_period
 
 router = Router(tags=["analyses"], throttle=[ClientThrottle("api"), ClientThrottle("analysis")])
 
-MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 AREA_CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$"
-BUDGET = " Refused with a 422 naming the fix when over the analysis budget (cells, records, periods)."
+BUDGET = (
+    " Refused with a 422 naming the fix when over the analysis budget (cells, records, periods)."
+    + PERIOD_RULE
+)
 
 
-class PeriodQuery(Schema):
-    start: str | None = Field(
-        None, alias="from", pattern=MONTH, description="first month, YYYY-MM (default: 11 months before 'to')"
-    )
-    end: str | None = Field(
-        None, alias="to", pattern=MONTH, description="last month, YYYY-MM (default: latest month with data)"
-    )
+class PeriodQuery(BasePeriodQuery):
     crime_type: str | None = Field(
         None, alias="type", max_length=100, description="all, crime, asb, or a police.uk crime type"
     )
@@ -85,7 +83,9 @@ class ChangeQuery(GridQuery):
         None, pattern=MONTH, description="YYYY-MM: compare from..split-1 with split..to"
     )
     before_from: str | None = Field(
-        None, pattern=MONTH, description="first month of the 'before' period (default: the period before)"
+        None,
+        pattern=MONTH,
+        description="first month of the 'before' period (default: the comparison period chosen by 'compare')",
     )
     before_to: str | None = Field(None, pattern=MONTH, description="last month of the 'before' period")
 
@@ -160,12 +160,6 @@ def _area(code: str):
     return area
 
 
-def _months(area, query: PeriodQuery) -> tuple[str, str]:
-    """Defaults as the profile's: the latest twelve months with data."""
-    default_from, default_to = default_period(area)
-    return query.start or default_from, query.end or default_to
-
-
 def _grid_params(query: GridQuery) -> GridParams:
     return GridParams(
         cell=query.cell,
@@ -200,8 +194,8 @@ CODE = Path(
 )
 def area_hotspots(request: HttpRequest, query: Query[GridQuery], code: str = CODE) -> HttpResponse:
     area = _area(code)
-    start, end = _months(area, query)
-    return _answer(lambda: analyses.hotspots(area, start, end, query.crime_type, _grid_params(query)))
+    period = period_of(area, query)
+    return _answer(lambda: analyses.hotspots(area, period, query.crime_type, _grid_params(query)))
 
 
 @router.get(
@@ -212,21 +206,20 @@ def area_hotspots(request: HttpRequest, query: Query[GridQuery], code: str = COD
 )
 def area_hotspot_change(request: HttpRequest, query: Query[ChangeQuery], code: str = CODE) -> HttpResponse:
     area = _area(code)
-    start, end = _months(area, query)
+    period = period_of(area, query)
     before = None
     if query.before_from or query.before_to:
         if not (query.before_from and query.before_to):
             raise HttpError(422, "'before_from': give both before_from and before_to, or neither")
-        before = (query.before_from, query.before_to)
-        from saferhood.evidence.profiles import ProfileError, validate_period
-
         try:
-            validate_period(*before)
-        except ProfileError as exc:
-            raise HttpError(422, f"'before_{exc.parameter}': {exc}") from exc
+            before = resolve_period(
+                area, query.before_from, query.before_to, query.compare, names=("before_from", "before_to")
+            )
+        except PeriodError as exc:
+            raise HttpError(422, str(exc)) from exc
     return _answer(
         lambda: analyses.hotspot_change(
-            area, start, end, query.crime_type, _grid_params(query), before=before, split=query.split
+            area, period, query.crime_type, _grid_params(query), before=before, split=query.split
         )
     )
 
@@ -239,10 +232,10 @@ def area_hotspot_change(request: HttpRequest, query: Query[ChangeQuery], code: s
 )
 def area_hotspot_classes(request: HttpRequest, query: Query[ClassesQuery], code: str = CODE) -> HttpResponse:
     area = _area(code)
-    start, end = _months(area, query)
+    period = period_of(area, query)
     return _answer(
         lambda: analyses.hotspot_classes(
-            area, start, end, query.crime_type, _grid_params(query), period_months=query.period_months
+            area, period, query.crime_type, _grid_params(query), period_months=query.period_months
         )
     )
 
@@ -255,23 +248,23 @@ def area_hotspot_classes(request: HttpRequest, query: Query[ClassesQuery], code:
 )
 def area_repeat_locations(request: HttpRequest, query: Query[RepeatQuery], code: str = CODE) -> HttpResponse:
     area = _area(code)
-    start, end = _months(area, query)
-    return _answer(lambda: analyses.repeat_locations_for(area, start, end, query.crime_type, top=query.top))
+    period = period_of(area, query)
+    return _answer(lambda: analyses.repeat_locations_for(area, period, query.crime_type, top=query.top))
 
 
 @router.get(
     "/areas/{code}/alerts",
     response=responses(None, 404),
     summary="Emerging-trend alerts for the areas within this one × crime type",
-    description=" Refused with a 422 naming the fix when over the analysis budget (series × months tested).",
+    description=" Every month of the period is tested; for the latest month alone give 'from' and 'to' the same"
+    " month, as the area page does. Refused with a 422 naming the fix when over the analysis budget (series ×"
+    " months tested)." + PERIOD_RULE,
 )
 def area_alerts(request: HttpRequest, query: Query[AlertQuery], code: str = CODE) -> HttpResponse:
     area = _area(code)
-    start, end = _months(area, query)
-    if query.start is None:
-        start = end  # alerts are about the latest month unless asked for more
+    period = period_of(area, query)
     return _answer(
         lambda: analyses.alerts_for(
-            area, start, end, query.crime_type, level=query.level, alpha=query.alpha, baseline=query.baseline
+            area, period, query.crime_type, level=query.level, alpha=query.alpha, baseline=query.baseline
         )
     )

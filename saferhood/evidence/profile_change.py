@@ -8,7 +8,6 @@ allows for the over-dispersion of the area's own monthly counts (see analytics.c
 
 from __future__ import annotations
 
-import calendar
 from typing import Any
 
 from saferhood.analytics.change import (
@@ -18,14 +17,10 @@ from saferhood.analytics.change import (
     estimate_dispersion,
     p_value_text,
 )
-from saferhood.core.months import month_index, parse_month
+from saferhood.core.months import month_index
+from saferhood.evidence.period import days_in
 
 DISPERSION_WINDOW = 24  # loaded months up to the period's end
-
-
-def days_in(month: str) -> int:
-    year, number = parse_month(month)
-    return calendar.monthrange(year, number)[1]
 
 
 def dispersion_window(covered: set[str], end: str) -> list[str]:

@@ -16,16 +16,10 @@ from django.db.models import Sum
 from saferhood.areas.lookup import lad_codes
 from saferhood.areas.models import Area, AreaLevel, Population
 from saferhood.areas.vintages import lsoa_attribution, one_vintage
-from saferhood.core.months import (
-    MonthError,
-    add_months,
-    month_index,
-    month_range,
-    parse_month,
-    previous_period,
-)
+from saferhood.core.months import month_range
 from saferhood.crime.models import ASB, CRIME_TYPES, MonthlyCount
 from saferhood.evidence.coverage import Coverage, coverage_for
+from saferhood.evidence.period import Period
 from saferhood.evidence.profile_change import dispersion_window, measured_change
 from saferhood.evidence.profile_geography import (
     applicable,
@@ -33,6 +27,7 @@ from saferhood.evidence.profile_geography import (
     lsoa_children,
     not_applicable_figures,
 )
+from saferhood.evidence.profile_schema import PeriodOut, Profile
 
 # Which placement column on MonthlyCount holds an area of each level.
 LEVEL_COLUMN = {
@@ -46,9 +41,9 @@ RATE_BASIS = "crimes excluding anti-social behaviour per 1,000 residents"
 
 
 class ProfileError(ValueError):
-    """A profile request that cannot be answered as asked (bad or reversed months, unknown type)."""
+    """A profile request that cannot be answered as asked (an unknown type); the period is checked by Period."""
 
-    def __init__(self, message: str, parameter: str = "from") -> None:
+    def __init__(self, message: str, parameter: str) -> None:
         super().__init__(message)
         self.parameter = parameter
 
@@ -61,10 +56,6 @@ TYPE_GROUPS = {
     TYPE_ALL: "All crime and ASB",
     TYPE_CRIME: "All crime (excluding ASB)",
     TYPE_ASB: "Anti-social behaviour",
-}
-COMPARISONS = {
-    "previous": "the period before",
-    "year": "the same months a year earlier",
 }
 
 
@@ -138,42 +129,6 @@ def count_rows(area: Area, cov: Coverage, start: str, end: str, *extra: str) -> 
         .order_by()
     )
     return [r for r in rows if cov.uses(r["lad_code"], r["month"], r["run_id"])]
-
-
-def default_period(area: Area) -> tuple[str, str]:
-    """The latest twelve months ending with the latest month that has data for the area."""
-    covered = covered_months(area)
-    end = max(covered) if covered else None
-    if end is None:
-        from django.utils import timezone
-
-        today = timezone.now().date()
-        end = f"{today.year:04d}-{today.month:02d}"
-    return add_months(end, -11), end
-
-
-def validate_period(start: str | None, end: str | None) -> tuple[str, str]:
-    if not start or not end:
-        raise ProfileError("give both 'from' and 'to' as YYYY-MM", "from" if not start else "to")
-    for name, value in (("from", start), ("to", end)):
-        try:
-            parse_month(value)
-        except MonthError as exc:
-            raise ProfileError(f"'{name}': {exc}", name) from exc
-    if month_index(start) > month_index(end):
-        raise ProfileError(f"'from' ({start}) is after 'to' ({end}): the period is reversed")
-    if month_index(end) - month_index(start) >= 120:
-        raise ProfileError("the period is longer than ten years; choose a shorter one")
-    return start, end
-
-
-def comparison_period(start: str, end: str, compare: str) -> tuple[str, str]:
-    """The period a profile is compared with: the one just before, or the same months a year earlier."""
-    if compare == "previous":
-        return previous_period(start, end)
-    if compare == "year":
-        return add_months(start, -12), add_months(end, -12)
-    raise ProfileError(f"'compare': must be one of {', '.join(COMPARISONS)}, not {compare!r}", "compare")
 
 
 def _rate(crimes: int | None, population: int | None) -> float | None:
@@ -342,30 +297,24 @@ def _monthly_series(rows: list[dict[str, Any]], months: list[str], covered: set[
     ]
 
 
-def build_profile(
-    area: Area,
-    start: str | None,
-    end: str | None,
-    *,
-    crime_type: str | None = None,
-    compare: str = "previous",
-) -> dict[str, Any]:
-    """The area's profile for ``start``–``end`` (YYYY-MM, inclusive), compared with another period.
+def build_profile(area: Area, period: Period, *, crime_type: str | None = None) -> Profile:
+    """The area's profile for ``period``, compared with ``period.comparison``.
 
     ``crime_type`` narrows every figure to a type group (``all``, ``crime``, ``asb``) or one
-    police.uk type; ``compare`` is ``previous`` (the period just before) or ``year`` (the same
+    police.uk type; the comparison is ``period.compare`` (the period just before, or the same
     months a year earlier). The series also carries the same months a year earlier, for the
     "this year against last" trend chart.
     """
-    start, end = validate_period(start, end)
+    start, end = period.start, period.end
     type_key, type_label = resolve_type(crime_type)
-    prev_start, prev_end = comparison_period(start, end, compare)
+    comparison = period.comparison
+    prev_start = comparison.start
     cov = coverage_for(lad_codes(area), need_lsoa=area.level == AreaLevel.LSOA)
     covered, geography = applicable(area, cov)  # less the months not applicable (ADR 0005)
     covered_by = {m: sorted(cov.sources[m]) for m in covered}
-    period_months = month_range(start, end)
-    previous_months = month_range(prev_start, prev_end)
-    year_before_months = [add_months(m, -12) for m in period_months]
+    period_months = period.months
+    previous_months = comparison.months
+    year_before_months = period.year_before
 
     # The change test estimates over-dispersion from the loaded months up to the period's end.
     earliest = min([prev_start, year_before_months[0], *dispersion_window(covered, end)[:1]])
@@ -409,16 +358,16 @@ def build_profile(
             "population": population,
             "population_vintage": vintage,
         },
-        "period": {"from": start, "to": end, "months": len(period_months)},
+        "period": PeriodOut.of(period),
         "type": {"key": type_key, "label": type_label},
-        "compare": {"key": compare, "label": COMPARISONS[compare]},
+        "compare": {"key": period.compare, "label": period.compare_label},
         "crimes": now["crimes"],
         "asb": now["asb"],
         "by_type": now["by_type"],
         "rate_per_1000": _rate(now["crimes"], population),
         "rate_basis": RATE_BASIS + (f" ({vintage} population)" if vintage else ""),
         "previous": {
-            "period": {"from": prev_start, "to": prev_end},
+            "period": PeriodOut.of(comparison),
             "crimes": before["crimes"],
             "asb": before["asb"],
             "by_type": before["by_type"],
@@ -439,7 +388,7 @@ def build_profile(
         "children": _children(area, cov, start, end, covered, type_key, no_data),
         "geography": geography,
     }
-    return not_applicable_figures(profile)
+    return Profile.model_validate(not_applicable_figures(profile))
 
 
 def build_history(area: Area, crime_type: str | None = None) -> dict[str, Any]:

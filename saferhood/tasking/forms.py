@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from saferhood.accounts.models import Agency
 from saferhood.areas.models import Area, AreaLevel
-from saferhood.core.months import MonthError, parse_month
+from saferhood.evidence.period import Period, PeriodError
 from saferhood.tasking.models import ActionStatus, MeetingKind, MinuteKind, ProblemStatus, Theme
 
 
@@ -62,13 +62,14 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        for name in ("period_from", "period_to"):
-            try:
-                parse_month(data.get(name, ""))
-            except MonthError:
-                self.add_error(name, "Enter a month like 2026-03")
-        if not self.errors and data["period_from"] > data["period_to"]:
-            self.add_error("period_from", "From must be the same as or before To")
+        if self.errors:
+            return data
+        try:  # the same checks as every period (evidence.period): months, order, ten years
+            Period(data["period_from"], data["period_to"])
+        except PeriodError as exc:
+            field = {"from": "period_from", "to": "period_to"}.get(exc.parameter, "period_from")
+            fix = exc.fix.replace("'to'", "To month")
+            self.add_error(field, f"{self.fields[field].label} {fix}")
         return data
 
 

@@ -12,9 +12,11 @@ from typing import Any
 
 from django.apps import apps
 from django.utils import timezone
+from ninja import Schema
 
 from saferhood.evidence import analyses, analysis_figures, figures
 from saferhood.evidence.analyses import GridParams
+from saferhood.evidence.period import Period
 from saferhood.evidence.profiles import build_profile
 from saferhood.tasking.models import Meeting
 from saferhood.tasking.services import agenda
@@ -64,17 +66,28 @@ def _cctv_due(meeting: Meeting) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def meeting_period(meeting: Meeting) -> Period:
+    """The pack's period: the meeting's months, compared with the months just before."""
+    return Period(meeting.period_from, meeting.period_to)
+
+
+def _json(part: Schema | None) -> dict[str, Any] | None:
+    """A part of the typed profile as the pack stores it (JSON, ``from``/``to`` as the API writes them)."""
+    return None if part is None else part.model_dump(mode="json", by_alias=True)
+
+
 def build_pack(meeting: Meeting) -> dict[str, Any]:
     """Everything the pack shows, for the meeting's area and period (JSON-able, charts as SVG)."""
     area = meeting.area
-    start, end = meeting.period_from, meeting.period_to
-    profile = build_profile(area, start, end)
-    asb = build_profile(area, start, end, crime_type="asb")
-    hs = analysis_figures.hotspot_grid(area, profile)
-    alerts = analyses.alerts_for(area, end, end, None)
-    repeat = analyses.repeat_locations_for(area, start, end, "asb", top=10, points=None)
+    period = meeting_period(meeting)
+    profile = build_profile(area, period)
+    asb = build_profile(area, period, crime_type="asb")
+    hs = analysis_figures.hotspot_grid(area, period, profile.type.key)
+    alerts = analyses.alerts_for(area, period.last_month(), None)
+    repeat = analyses.repeat_locations_for(area, period, "asb", top=10, points=None)
     items = agenda(meeting)
-    children = sorted(profile["children"], key=lambda c: -(c["rate_per_1000"] or 0))
+    children = sorted(profile.children, key=lambda c: -(c.rate_per_1000 or 0))
+    previous = profile.previous
     return {
         "meeting": {
             "id": meeting.pk,
@@ -84,26 +97,25 @@ def build_pack(meeting: Meeting) -> dict[str, Any]:
             "chairs": meeting.chairs,
         },  # fmt: skip
         "area": {"code": area.code, "name": area.name, "level": area.level},
-        "period": profile["period"],
-        "previous": profile["previous"]["period"],
+        "period": _json(profile.period),
+        "previous": _json(previous.period),
         "built_at": timezone.now().isoformat(timespec="minutes"),
         "headline": {
-            "crimes": profile["crimes"],
-            "asb": profile["asb"],
-            "rate_per_1000": profile["rate_per_1000"],
-            "previous_crimes": profile["previous"]["crimes"],
-            "previous_asb": profile["previous"]["asb"],
-            "change": profile["change"],
-            "asb_change": asb["change"],  # the ASB profile's change compares and tests ASB
-            "gaps": profile["gaps"],
-            "gap_reasons": profile.get("gap_reasons", []),
-            "no_data_reason": profile.get("no_data_reason"),  # every figure above is None
-            "previous_no_data_reason": profile["previous"].get("no_data_reason"),
-            "sources": profile["sources"],
+            "crimes": profile.crimes,
+            "asb": profile.asb,
+            "rate_per_1000": profile.rate_per_1000,
+            "previous_crimes": previous.crimes,
+            "previous_asb": previous.asb,
+            "change": _json(profile.change),
+            "asb_change": _json(asb.change),  # the ASB profile's change compares and tests ASB
+            "gaps": profile.gaps,
+            "gap_reasons": [_json(g) for g in profile.gap_reasons],
+            "no_data_reason": profile.no_data_reason,  # every figure above is None
+            "previous_no_data_reason": previous.no_data_reason,
+            "sources": [_json(s) for s in profile.sources],
         },
         "by_type": [
-            {"type": t, "count": n, "previous": profile["previous"]["by_type"].get(t)}
-            for t, n in profile["by_type"].items()
+            {"type": t, "count": n, "previous": previous.by_type.get(t)} for t, n in profile.by_type.items()
         ],
         "trend_svg": figures.trend_svg(area.name, profile),
         "by_type_svg": figures.by_type_svg(area.name, profile),
@@ -117,24 +129,24 @@ def build_pack(meeting: Meeting) -> dict[str, Any]:
         "repeat_locations": repeat["locations"],
         "snap_point_caveat": repeat["snap_point_caveat"],
         "asb_demand": {
-            "count": asb["asb"],
-            "previous": asb["previous"]["asb"],
-            "no_data_reason": asb.get("no_data_reason"),
-            "series": [{"month": p["month"], "asb": p["asb"]} for p in asb["series"]],
+            "count": asb.asb,
+            "previous": asb.previous.asb,
+            "no_data_reason": asb.no_data_reason,
+            "series": [{"month": p.month, "asb": p.asb} for p in asb.series],
             "by_area": [
-                {"code": c["code"], "name": c["name"], "asb": c["asb"], "per_1000": c["asb_rate_per_1000"]}
-                for c in asb["children"]
+                {"code": c.code, "name": c.name, "asb": c.asb, "per_1000": c.asb_rate_per_1000}
+                for c in asb.children
             ],  # fmt: skip
         },
         "hate_crime_note": HATE_CRIME_NOTE,
         "impact_areas": [
             {
-                "code": c["code"],
-                "name": c["name"],
-                "crimes": c["crimes"],
-                "rate_per_1000": c["rate_per_1000"],
-                "no_data_reason": c.get("no_data_reason"),
-                "alerts": [a["crime_type"] for a in alerts["alerts"] if a["area"]["code"] == c["code"]],
+                "code": c.code,
+                "name": c.name,
+                "crimes": c.crimes,
+                "rate_per_1000": c.rate_per_1000,
+                "no_data_reason": c.no_data_reason,
+                "alerts": [a["crime_type"] for a in alerts["alerts"] if a["area"]["code"] == c.code],
             }
             for c in children[:5]
         ],  # fmt: skip

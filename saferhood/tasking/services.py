@@ -16,7 +16,7 @@ from saferhood.accounts.roles import RoleCode, allowed_actions, is_system_admin,
 from saferhood.areas.models import Area, AreaLevel
 from saferhood.core import audit
 from saferhood.core.audit import changes_between, field_values
-from saferhood.evidence.profiles import default_period
+from saferhood.evidence.period import resolve_period
 from saferhood.tasking.models import (
     Action,
     ActionStatus,
@@ -63,7 +63,7 @@ def create_meeting(
     """A new meeting; its pack reads the latest three months with data, against the three before."""
     _require(may_change(by), "arrange a tasking meeting")
     meeting_area_for(kind, area)
-    _, latest = default_period(area)
+    latest = resolve_period(area)  # the one rule's 'to': the latest month with data
     from saferhood.core.months import add_months
 
     meeting = Meeting.objects.create(
@@ -71,8 +71,8 @@ def create_meeting(
         area=area,
         date=on,
         chairs=chairs,
-        period_from=add_months(latest, -(PACK_MONTHS - 1)),
-        period_to=latest,
+        period_from=add_months(latest.end, -(PACK_MONTHS - 1)),
+        period_to=latest.end,
         created_by=by,
     )
     meeting.attending_agencies.set(agencies)
