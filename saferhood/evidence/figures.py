@@ -156,6 +156,7 @@ def history_svg(area_name: str, history: dict[str, Any], profile: Profile) -> st
         current_label=f"{series[0]['month']} to {series[-1]['month']}",
         before_label="",
         value_label=_first_upper(words),
+        gap_reasons={g["month"]: g["reason"] for g in history["gap_reasons"]},
     )
 
 
@@ -185,6 +186,7 @@ def trend_svg(area_name: str, profile: Profile) -> str:
         before_label="a year earlier",
         before_months=[p.month for p in profile.series_year_before],
         value_label=_first_upper(words),
+        gap_reasons={g.month: g.reason for g in profile.gap_reasons},
     )
 
 

@@ -9,13 +9,12 @@ after that takes the ``Period``: nothing re-parses month strings or defaults the
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from functools import cached_property
 
 from saferhood.areas.lookup import lad_codes
 from saferhood.areas.models import Area, AreaLevel
-from saferhood.core.months import MonthError, add_months, month_index, month_range, parse_month
+from saferhood.core.months import MonthError, add_months, days_in, month_index, month_range, parse_month
 from saferhood.evidence.coverage import coverage_for
 
 DEFAULT_MONTHS = 12
@@ -133,11 +132,6 @@ def _derived(start: str, end: str, compare: str) -> Period:
     for name, value in (("start", start), ("end", end), ("compare", compare)):
         object.__setattr__(period, name, value)
     return period
-
-
-def days_in(month: str) -> int:
-    year, number = parse_month(month)
-    return calendar.monthrange(year, number)[1]
 
 
 def latest_month(area: Area) -> str | None:

@@ -17,8 +17,7 @@ from saferhood.analytics.change import (
     estimate_dispersion,
     p_value_text,
 )
-from saferhood.core.months import month_index
-from saferhood.evidence.period import days_in
+from saferhood.core.months import days_in, month_index
 
 DISPERSION_WINDOW = 24  # loaded months up to the period's end
 

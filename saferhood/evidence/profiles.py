@@ -239,9 +239,16 @@ def no_data_reason(cov: Coverage, months: list[str]) -> str:
     )
 
 
-def gap_reasons(cov: Coverage, gaps: list[str]) -> list[dict[str, str]]:
-    """Each gap month with why it is a gap (no data loaded, or a partial month)."""
-    return [{"month": m, "reason": cov.gap_reason(m)} for m in gaps]
+NOT_APPLICABLE_REASON = "not applicable: this month's figures are held under another vintage (see geography)"
+
+
+def gap_reasons(cov: Coverage, gaps: list[str], not_applicable: list[str] = ()) -> list[dict[str, str]]:
+    """Each gap month with why it is a gap: no data loaded, a partial month, or not applicable."""
+    held_elsewhere = set(not_applicable)
+    return [
+        {"month": m, "reason": NOT_APPLICABLE_REASON if m in held_elsewhere else cov.gap_reason(m)}
+        for m in gaps
+    ]
 
 
 def _sources(covered_by: dict[str, list[str]], months: list[str]) -> list[dict[str, Any]]:
@@ -373,7 +380,7 @@ def build_profile(area: Area, period: Period, *, crime_type: str | None = None) 
             "by_type": before["by_type"],
             "rate_per_1000": _rate(before["crimes"], population),
             "gaps": previous_gaps,
-            "gap_reasons": gap_reasons(cov, previous_gaps),
+            "gap_reasons": gap_reasons(cov, previous_gaps, geography["not_applicable_months"]),
             "no_data_reason": no_data_reason(cov, previous_months) if no_previous else None,
         },
         "change": change,
@@ -381,7 +388,7 @@ def build_profile(area: Area, period: Period, *, crime_type: str | None = None) 
         "series": _monthly_series(rows, period_months, covered),
         "series_year_before": _monthly_series(rows, year_before_months, covered),
         "gaps": gaps,
-        "gap_reasons": gap_reasons(cov, gaps),
+        "gap_reasons": gap_reasons(cov, gaps, geography["not_applicable_months"]),
         "no_data_reason": no_data,
         "sources": _sources(covered_by, period_months),
         "sources_set_aside": _set_aside(cov, period_months),
@@ -399,7 +406,7 @@ def build_history(area: Area, crime_type: str | None = None) -> dict[str, Any]:
     """
     type_key, type_label = resolve_type(crime_type)
     cov = coverage_for(lad_codes(area), need_lsoa=area.level == AreaLevel.LSOA)
-    covered, _ = applicable(area, cov)
+    covered, geography = applicable(area, cov)
     if not covered:
         return {
             "type": {"key": type_key, "label": type_label},
@@ -417,6 +424,8 @@ def build_history(area: Area, crime_type: str | None = None) -> dict[str, Any]:
         "type": {"key": type_key, "label": type_label},
         "series": _monthly_series(rows, months, covered),
         "gaps": [m for m in months if m not in covered],
-        "gap_reasons": gap_reasons(cov, [m for m in months if m not in covered]),
+        "gap_reasons": gap_reasons(
+            cov, [m for m in months if m not in covered], geography["not_applicable_months"]
+        ),
         "sources": _sources(covered_by, months),
     }

@@ -11,7 +11,7 @@ All text is escaped here; callers may mark the result safe.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -93,12 +93,15 @@ def trend_chart(
     before_label: str,
     value_label: str,
     before_months: Sequence[str] | None = None,
+    gap_reasons: Mapping[str, str] | None = None,
 ) -> str:
     """A monthly line chart: this period, and (dashed) the same months a year earlier.
 
-    A month without data (None) breaks the line and is drawn as a hatched "no data" band, so a
-    missing month is never read as a zero.
+    A month without a figure (None) breaks the line and is drawn as a hatched "gap" band, so a
+    missing month is never read as a zero; ``gap_reasons`` (month → why: no data loaded, a partial
+    month, not applicable) titles each band.
     """
+    gap_reasons = gap_reasons or {}
     width, height = 680, 320
     left, right, top, bottom = 64, 16, 52, 56
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -130,7 +133,7 @@ def trend_chart(
     if any(v is None for v in values):
         parts.append(
             f'<rect x="{offset}" y="12" width="20" height="16" fill="url(#{_esc(chart_id)}-gap)" stroke="{MID_GREY}"/>'
-            f'<text x="{offset + 28}" y="25" fill="{TEXT}">No data loaded</text>'
+            f'<text x="{offset + 28}" y="25" fill="{TEXT}">Gap: no figure</text>'
         )
     parts.append("</g>")
     for i, v in enumerate(values):
@@ -138,7 +141,8 @@ def trend_chart(
             parts.append(
                 f'<rect class="gap" data-month="{_esc(months[i])}" x="{left + slot * i:.1f}" y="{top}" '
                 f'width="{slot:.1f}" height="{plot_h}" fill="url(#{_esc(chart_id)}-gap)">'
-                f"<title>{_esc(month_label(months[i]))}: no data loaded</title></rect>"
+                f"<title>{_esc(month_label(months[i]))}: {_esc(gap_reasons.get(months[i], 'no data loaded'))}"
+                "</title></rect>"
             )
     for t in ticks:
         parts.append(

@@ -12,6 +12,7 @@ from functools import cache
 
 import pandas as pd
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from saferhood.crime.importers import import_police
@@ -83,7 +84,6 @@ def test_a_2011_lsoa_answers_through_its_2021_parts_and_its_ward_lists_one_vinta
     assert "E01033886" in body["geography"]["notes"][0]
 
     # The page says the same, and states the rule.
-    from django.contrib.auth import get_user_model
 
     client.force_login(get_user_model().objects.create_user("vintage-analyst", password="a-long-test-pw-1"))
     page = client.get(f"/areas/{SPLIT_2011}/", {"from": "2023-07", "to": "2023-10"}).content.decode()
@@ -154,6 +154,13 @@ def test_a_retired_ward_and_a_part_of_a_split_answer_not_applicable_never_zero(c
     body = profile(client, part, start, end)
     assert body["crimes"] is None and body["geography"]["applicable"] is False
     assert body["geography"]["not_applicable_months"] == list(STAFFS_MONTHS)
+    # Each such month says why it is a gap: not applicable, not "no data loaded" (data is loaded).
+    assert {g["month"] for g in body["gap_reasons"]} == set(STAFFS_MONTHS)
+    assert all(g["reason"].startswith("not applicable") for g in body["gap_reasons"])
+    client.force_login(get_user_model().objects.create_user("gap-reader", password="a-long-test-pw-1"))
+    page = client.get(f"/areas/{part}/", {"from": start, "to": end}).content.decode()
+    assert f"{pd.Period(start, 'M').strftime('%b %Y')}: not applicable" in page  # the chart's gap band
+    assert "no data loaded" not in page
     ward = ward25().set_index("lsoa21cd").wd25cd[part]
     listed = {c["code"]: c for c in profile(client, ward, start, end)["children"]}
     assert listed[part]["crimes"] is None and listed[part]["rate_per_1000"] is None  # not 0
