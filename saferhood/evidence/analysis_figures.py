@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from saferhood.analytics import alerts as alert_lib
+from saferhood.analytics.change import p_value_text
 from saferhood.analytics.grid import to_lonlat
 from saferhood.areas.models import Area
 from saferhood.core.months import add_months, spans
@@ -51,15 +52,10 @@ def hot_cells(hs: HotspotGrid, limit: int = 15) -> Table:
         ["row", "col", "centre_lat", "centre_lon", "records", "density_per_km2", "gi_z", "p_adjusted"],
         [
             [int(r), int(c), round(float(la), 5), round(float(lo), 5), int(hs.counts[r, c]),
-             round(float(hs.density[r, c]), 1), round(float(gi.z[r, c]), 2), _p_text(float(gi.p_adj[r, c]))]
+             round(float(hs.density[r, c]), 1), round(float(gi.z[r, c]), 2), p_value_text(float(gi.p_adj[r, c]))]
             for r, c, la, lo in zip(rows, cols, lat, lon, strict=True)
         ],
     )  # fmt: skip
-
-
-def _p_text(p: float) -> str:
-    """A p-value as people read it: three figures, or 'below 0.0001'."""
-    return "below 0.0001" if p < 0.0001 else f"{p:.2g}"
 
 
 def cells_table(hs: HotspotGrid) -> Table:

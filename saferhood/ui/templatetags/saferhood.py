@@ -62,8 +62,13 @@ def p_value(value: float | None) -> str:
     """ "p = 0.042" or "p < 0.001": a p-value is never printed as 0."""
     from saferhood.analytics.change import p_value_text  # here: it loads scipy, pages need it rarely
 
-    text = p_value_text(value)
-    if text is None:
+    return p_phrase(p_value_text(value))
+
+
+@register.filter
+def p_phrase(text: str | None) -> str:
+    """A p-value already written as text ("0.042", "< 0.001") as a phrase: "p = 0.042", "p < 0.001"."""
+    if not text:
         return ""
     return f"p {text}" if text.startswith("<") else f"p = {text}"
 
