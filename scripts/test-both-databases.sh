@@ -12,12 +12,12 @@ PY=.venv/bin/python
 export SAFERHOOD_PROFILE=dev
 
 # The analytics library has no database (it imports no Django): its tests run once, on SQLite.
-scripts/with-postgres.sh "$PY" -m pytest -p no:cacheprovider -m "not browser and not sqlite_file" \
+scripts/with-postgres.sh "$PY" -m pytest -p no:cacheprovider --durations=10 -m "not browser and not sqlite_file" \
   --ignore=saferhood/analytics >var/test-postgres.log 2>&1 &
 postgres_pid=$!
 
 echo "test: SQLite pass here; PostgreSQL pass alongside (var/test-postgres.log)"
-"$PY" -m pytest "$@"
+"$PY" -m pytest --durations=10 "$@"
 sqlite_rc=$?
 
 wait "$postgres_pid"
