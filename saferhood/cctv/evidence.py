@@ -18,7 +18,7 @@ from saferhood.analytics.grid import to_bng
 from saferhood.areas.lookup import lad_codes
 from saferhood.areas.models import Area
 from saferhood.core.months import month_range, spans
-from saferhood.crime.models import CrimeRecord
+from saferhood.crime.models import CrimeRecord, ImportRun
 from saferhood.evidence.coverage import coverage_for
 from saferhood.evidence.points import months_with_records
 
@@ -30,12 +30,13 @@ SNAP_CAVEAT = (
 
 
 def records_near(
-    lon: Sequence[float], lat: Sequence[float], months: Sequence[str], radius: float
+    lon: Sequence[float], lat: Sequence[float], months: Sequence[str], radius: float, area: Area
 ) -> pd.DataFrame:
     """Every located record in ``months`` within a box around the sites, with BNG ``x``, ``y``.
 
     The box is padded by half as much again as the radius, so every record within the radius
-    of a site is in it (the exact circle is tested in BNG by ``analytics.cctv``).
+    of a site is in it (the exact circle is tested in BNG by ``analytics.cctv``). Each month is
+    read from the one kind of record (street files or API JSON) that coverage chose for ``area``.
     """
     frame = pd.DataFrame(columns=[*COLUMNS, "x", "y"])
     if not len(lon) or not months:
@@ -51,12 +52,30 @@ def records_near(
             latitude__lte=max(lat) + lat_pad,
         )
         .order_by()
-        .values_list("longitude", "latitude", "month", "crime_type")
+        .values_list("longitude", "latitude", "month", "crime_type", "run__kind")
     )
-    frame = pd.DataFrame.from_records(list(rows), columns=COLUMNS)
+    frame = pd.DataFrame.from_records(list(rows), columns=[*COLUMNS, "kind"])
+    frame = _one_source(frame, list(months), area)[COLUMNS].reset_index(drop=True)
     x, y = to_bng(frame.lon.to_numpy(dtype=float), frame.lat.to_numpy(dtype=float))
     frame["x"], frame["y"] = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     return frame
+
+
+def _one_source(frame: pd.DataFrame, months: list[str], area: Area) -> pd.DataFrame:
+    """Keep each month's records of the kind coverage chose for the area (street over API JSON).
+
+    Street files and API JSON of one month hold the same crimes: read both and every incident near
+    a camera would count twice. The choice is by kind, not run, so records of a neighbouring force
+    (BTP beside a county force) and records placed in no area still count once each.
+    """
+    cov = coverage_for(lad_codes(area))
+    winners = cov.record_runs(months)
+    kinds = ImportRun.objects.filter(pk__in=winners).values_list("month", "kind").distinct()
+    chosen = {(month, kind) for month, kind in kinds}
+    if not chosen:
+        return frame
+    keep = [(m, k) in chosen for m, k in zip(frame.month, frame.kind, strict=True)]
+    return frame[keep]
 
 
 def spans_text(months: Sequence[str]) -> str:

@@ -349,7 +349,7 @@ def rank_requests(
         return ranking
     lon = [r.longitude for r in requests]
     lat = [r.latitude for r in requests]
-    records = evidence.records_near(lon, lat, used, radius)
+    records = evidence.records_near(lon, lat, used, radius, area)
     xy = [evidence.site_xy(r.longitude, r.latitude) for r in requests]
     sites = pd.DataFrame({"i": range(len(requests)), "x": [p[0] for p in xy], "y": [p[1] for p in xy]})
     scored = score_sites(sites, records, radius=radius, weights=used_weights)
@@ -506,6 +506,7 @@ def evaluate(deployment: Deployment) -> DeploymentEvaluation:
         [deployment.latitude],
         [m for m in wanted if m in set(available)],
         deployment.radius_m,
+        area,
     )
     x, y = evidence.site_xy(deployment.longitude, deployment.latitude)
     result = evaluate_deployment(
