@@ -26,9 +26,10 @@ export DEMO_PASSWORD
 .PHONY: help install run test bench lint clean
 
 help:
-	@echo "make run    set everything up and serve Saferhood at http://127.0.0.1:8000"
-	@echo "make test   set everything up and run the whole test suite (SQLite, then PostgreSQL)"
-	@echo "make bench  run the benchmarks (results in benchmarks/results/)"
+	@echo "make run       set everything up and serve Saferhood at http://127.0.0.1:8000"
+	@echo "make env-file  write .env (dev profile, new secret key, SQLite path) unless it exists"
+	@echo "make test      set everything up and run the whole test suite (SQLite, then PostgreSQL)"
+	@echo "make bench     run the benchmarks (results in benchmarks/results/)"
 
 install: .venv/.saferhood-installed $(GOVUK_DST)/.installed
 

@@ -27,7 +27,10 @@ DEV = PROFILE == "dev"
 def _required(name: str) -> str:
     value = os.environ.get(name)
     if not value:
-        raise ImproperlyConfigured(f"{name} must be set in production (SAFERHOOD_PROFILE={PROFILE}).")
+        raise ImproperlyConfigured(
+            f"{name} must be set in production (SAFERHOOD_PROFILE={PROFILE}): set it in the environment or "
+            "in .env. On a development machine, `make env-file` writes a .env with the dev profile."
+        )
     return value
 
 

@@ -100,7 +100,11 @@ def user_shell(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize(
+    "command",
+    COMMANDS,
+    ids=[f"{i}-" + "-".join(re.findall(r"[\w.]+", c.split("#")[0])[1:4]) for i, c in enumerate(COMMANDS)],
+)
 def test_readme_command_runs_as_printed(user_shell: dict[str, str], command: str) -> None:
     reason = _skip_reason(command)
     if reason:
