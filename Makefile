@@ -1,7 +1,8 @@
 # Saferhood: every set-up step lives here, so a fresh Debian machine needs only `make run` or `make test`.
 #
 #   make install   uv, the virtualenv, Python packages, GOV.UK Frontend (npm ci) copied into static/
-#   make run       install, migrate the SQLite database in var/, load the bundled demo data, serve :8000
+#   make run       install, write .env once, migrate the SQLite database in var/, load the demo data, serve :8000
+#   make env-file  write the local settings file (dev profile, new secret key, SQLite path) unless it exists
 #   make test      install (+ chromium, postgresql), ruff, migrations check, pytest on SQLite then PostgreSQL
 #   make bench     install, run the benchmarks (results in benchmarks/results/)
 #
@@ -12,7 +13,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PY := .venv/bin/python
+# make test and make bench set the dev profile themselves; make run takes it from .env, as every
+# `saferhood` command typed after it does.
 MANAGE := SAFERHOOD_PROFILE=dev $(PY) manage.py
+SAFERHOOD := .venv/bin/saferhood
 GOVUK_SRC := node_modules/govuk-frontend/dist/govuk
 GOVUK_DST := saferhood/static/govuk
 DEMO_USER ?= analyst
@@ -22,9 +26,10 @@ export DEMO_PASSWORD
 .PHONY: help install run test bench lint clean
 
 help:
-	@echo "make run    set everything up and serve Saferhood at http://127.0.0.1:8000"
-	@echo "make test   set everything up and run the whole test suite (SQLite, then PostgreSQL)"
-	@echo "make bench  run the benchmarks (results in benchmarks/results/)"
+	@echo "make run       set everything up and serve Saferhood at http://127.0.0.1:8000"
+	@echo "make env-file  write .env (dev profile, new secret key, SQLite path) unless it exists"
+	@echo "make test      set everything up and run the whole test suite (SQLite, then PostgreSQL)"
+	@echo "make bench     run the benchmarks (results in benchmarks/results/)"
 
 install: .venv/.saferhood-installed $(GOVUK_DST)/.installed
 
@@ -56,17 +61,23 @@ $(GOVUK_DST)/.installed: node_modules/.saferhood-installed
 	@touch $@
 
 # --- Run -----------------------------------------------------------------------------------------
-run: install
+# The local settings file: written once, never overwritten (delete it to get a new one).
+.PHONY: env-file
+env-file: .env
+.env: | .venv/.saferhood-installed
+	$(PY) -m saferhood.env_file .env
+
+run: install .env
 	@mkdir -p var
-	$(MANAGE) migrate --no-input
-	$(MANAGE) load_demo
-	$(MANAGE) create_demo_user --username $(DEMO_USER)
-	$(MANAGE) create_demo_user --username chair --agency police --role tasking_chair
+	$(SAFERHOOD) migrate --no-input
+	$(SAFERHOOD) load_demo
+	$(SAFERHOOD) create_demo_user --username $(DEMO_USER)
+	$(SAFERHOOD) create_demo_user --username chair --agency police --role tasking_chair
 	@echo
 	@echo "Open http://127.0.0.1:8000 — sign in as $(DEMO_USER) / $(DEMO_PASSWORD)"
 	@echo "(or as chair / $(DEMO_PASSWORD): a police tasking chair, who can arrange meetings and raise problems)"
 	@echo
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(SAFERHOOD) runserver 127.0.0.1:8000
 
 # --- Test ----------------------------------------------------------------------------------------
 test: install system-packages lint

@@ -1,4 +1,8 @@
-"""The ``saferhood`` command: Django's management commands with Saferhood's settings."""
+"""The ``saferhood`` command: Django's management commands with Saferhood's settings.
+
+The settings read the environment and the local settings file ``.env`` (``saferhood/env_file.py``),
+so after ``make run`` a plain ``.venv/bin/saferhood …`` needs nothing set.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """Django settings for Saferhood.
 
-Settings read the environment. The profile is chosen by ``SAFERHOOD_PROFILE``:
-``dev`` (what ``make run`` and the tests set) or ``production`` (the default), which refuses
-to start without ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL``.
+Settings read the environment, filled in from the local settings file ``.env`` where it
+leaves a setting unset (``saferhood/env_file.py``; ``SAFERHOOD_ENV_FILE`` names another file or
+none). The profile is chosen by ``SAFERHOOD_PROFILE``: ``dev`` (what the ``.env`` that ``make run``
+writes, and the tests, set) or ``production`` (the default), which refuses to start without
+``SECRET_KEY``, ``ALLOWED_HOSTS``, ``DATABASE_URL`` and ``SAFERHOOD_AUDIT_KEY``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from saferhood import env_file
+
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Before any setting is read: the file fills in only what the environment leaves unset.
+SAFERHOOD_SETTINGS_FILE = env_file.load(BASE_DIR)  # the file read, or None
 PROFILE = os.environ.get("SAFERHOOD_PROFILE", "production")
 DEV = PROFILE == "dev"
 
@@ -21,7 +27,10 @@ DEV = PROFILE == "dev"
 def _required(name: str) -> str:
     value = os.environ.get(name)
     if not value:
-        raise ImproperlyConfigured(f"{name} must be set in production (SAFERHOOD_PROFILE={PROFILE}).")
+        raise ImproperlyConfigured(
+            f"{name} must be set in production (SAFERHOOD_PROFILE={PROFILE}): set it in the environment or "
+            "in .env. On a development machine, `make env-file` writes a .env with the dev profile."
+        )
     return value
 
 

@@ -18,10 +18,12 @@ PRODUCTION = {
     "DATABASE_URL": f"sqlite:////tmp/saferhood-check-deploy-{os.getpid()}.sqlite3",  # one per test run
     "SAFERHOOD_AUDIT_KEY": "a-long-random-test-audit-key-9876543210-zyxwvutsrq",
 }
+# A developer's .env (dev profile, its own keys) must not fill in what a test leaves out.
+NO_ENV_FILE = {"SAFERHOOD_ENV_FILE": ""}
 
 
 def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DEBUG"}
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DEBUG"} | NO_ENV_FILE
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -48,7 +50,7 @@ def test_production_refuses_to_start_without(missing: str) -> None:
 
 def _start(env: dict[str, str], then: str = "print('started')") -> subprocess.CompletedProcess:
     """Start Django the way gunicorn does: settings are read, apps load."""
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DEBUG"}
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DEBUG"} | NO_ENV_FILE
     code = f"import django; django.setup(); {then}"
     return subprocess.run(
         [sys.executable, "-c", code],
