@@ -9,8 +9,10 @@ carries that caveat on every row.
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SNAP_POINT_CAVEAT = (
     "Police.uk moves each record to an anonymous map point ('On or near ...') that gathers several "
@@ -58,6 +60,9 @@ def repeat_locations(
         ``months_active`` (distinct months with a record), ``first_month``, ``last_month``,
         ``snap_point`` (always True) and ``caveat``.
     """
+    import numpy as np
+    import pandas as pd
+
     total = len(records)
     columns = [
         "rank",

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from saferhood.analytics.grid import to_bng
 from saferhood.areas.lookup import lad_codes
@@ -21,6 +19,9 @@ from saferhood.core.months import month_range, spans
 from saferhood.crime.models import CrimeRecord
 from saferhood.evidence.coverage import coverage_for
 from saferhood.evidence.points import months_with_records
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = ["lon", "lat", "month", "crime_type"]
 SNAP_CAVEAT = (
@@ -37,6 +38,9 @@ def records_near(
     The box is padded by half as much again as the radius, so every record within the radius
     of a site is in it (the exact circle is tested in BNG by ``analytics.cctv``).
     """
+    import numpy as np
+    import pandas as pd
+
     frame = pd.DataFrame(columns=[*COLUMNS, "x", "y"])
     if not len(lon) or not months:
         return frame
@@ -65,6 +69,8 @@ def spans_text(months: Sequence[str]) -> str:
 
 
 def site_xy(lon: float, lat: float) -> tuple[float, float]:
+    import numpy as np
+
     x, y = to_bng(np.array([lon]), np.array([lat]))
     return float(x[0]), float(y[0])
 

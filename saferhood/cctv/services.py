@@ -18,7 +18,6 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Model
@@ -320,6 +319,8 @@ def rank_requests(
 ) -> Ranking:
     """Score the area's pending requests: weighted incidents within ``radius`` metres over the
     latest ``months`` months that have located records (see the module's note on weights)."""
+    import pandas as pd
+
     check_parameters(months, radius)
     for name, value in (weights or {}).items():
         if value < 0:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from saferhood.analytics import alerts as alert_lib
 from saferhood.analytics.grid import to_lonlat
 from saferhood.areas.models import Area
@@ -42,6 +40,8 @@ def hotspot_svg(area_name: str, hs: HotspotGrid) -> str:
 
 def hot_cells(hs: HotspotGrid, limit: int = 15) -> Table:
     """The hot-spot cells, strongest first: where they are, and the figures behind them."""
+    import numpy as np
+
     grid, gi = hs.grid, hs.gi
     rows, cols = np.nonzero((gi.classes == "hot") & grid.mask)
     order = np.argsort(-gi.z[rows, cols], kind="stable")[:limit]
@@ -64,6 +64,8 @@ def _p_text(p: float) -> str:
 
 def cells_table(hs: HotspotGrid) -> Table:
     """Every cell of the grid in the area, for download."""
+    import numpy as np
+
     grid, gi = hs.grid, hs.gi
     rows, cols = np.nonzero(grid.mask)
     lon, lat = to_lonlat(grid.x0 + (cols + 0.5) * grid.cell_size, grid.y0 + (rows + 0.5) * grid.cell_size)

@@ -7,7 +7,6 @@ memory or building one grid cell. The limits are ``settings.SAFERHOOD_ANALYSIS_B
 
 from __future__ import annotations
 
-import numpy as np
 from django.conf import settings
 from django.db.models import Count, Max, Min
 
@@ -40,6 +39,8 @@ def _lonlat_box_to_bng(
     lon0: float, lat0: float, lon1: float, lat1: float
 ) -> tuple[float, float, float, float]:
     """The BNG bounding box of a lon/lat box: its edges sampled, since they project to curves."""
+    import numpy as np
+
     t = np.linspace(0.0, 1.0, 21)
     lon = np.concatenate(
         [lon0 + (lon1 - lon0) * t, np.full(21, lon1), lon0 + (lon1 - lon0) * t, np.full(21, lon0)]

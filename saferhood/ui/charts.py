@@ -17,9 +17,6 @@ from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
-import shapely
-from shapely.geometry import shape
-
 FONT = "&quot;GDS Transport&quot;, arial, sans-serif"
 TEXT = "#0b0c0c"
 BLUE = "#1d70b8"
@@ -319,6 +316,9 @@ class _Frame:
 
 def project(geometry: dict[str, Any]):
     """A GeoJSON geometry (lon/lat) as a shapely geometry in British National Grid metres."""
+    import shapely
+    from shapely.geometry import shape
+
     return shapely.transform(shape(geometry), lambda x, y: _to_bng()(x, y), interleaved=False)
 
 
