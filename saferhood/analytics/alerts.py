@@ -46,6 +46,8 @@ from typing import TYPE_CHECKING, Any
 
 from saferhood.analytics.fdr import bh_adjust
 
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd

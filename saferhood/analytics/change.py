@@ -17,6 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
+
 TEST_NAME = "exact conditional test of two Poisson counts (two-sided binomial test), alpha 0.05"
 
 

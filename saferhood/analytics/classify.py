@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 from saferhood.analytics.gistar import gistar
 from saferhood.analytics.grid import Grid, count_points
 
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
 if TYPE_CHECKING:
     import numpy as np
 

@@ -16,6 +16,8 @@ from saferhood.analytics.change import compare_counts
 from saferhood.analytics.fdr import bh_adjust
 from saferhood.analytics.grid import Grid, count_points
 
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd

@@ -16,6 +16,8 @@ from django.conf import settings
 
 from saferhood.areas.models import Area, AreaLevel
 
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
 if TYPE_CHECKING:
     import numpy
     import shapely

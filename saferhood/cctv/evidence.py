@@ -20,6 +20,8 @@ from saferhood.crime.models import CrimeRecord
 from saferhood.evidence.coverage import coverage_for
 from saferhood.evidence.points import months_with_records
 
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
 if TYPE_CHECKING:
     import pandas as pd
 

@@ -42,6 +42,9 @@ from saferhood.core import audit
 from saferhood.core.models import AuditAction
 from saferhood.core.months import add_months, month_range
 
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
+
 DEFAULT_WEIGHTS: dict[str, float] = {
     "Violence and sexual offences": 2.0,
     "Robbery": 2.0,

@@ -29,6 +29,8 @@ from saferhood.evidence.period import Period
 from saferhood.evidence.points import AreaPoints, area_points
 from saferhood.evidence.profiles import LEVEL_COLUMN, ProfileError, count_rows, resolve_type, type_matches
 
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
 if TYPE_CHECKING:
     import numpy as np
 

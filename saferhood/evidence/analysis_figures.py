@@ -18,6 +18,9 @@ from saferhood.evidence.period import Period
 from saferhood.evidence.points import months_with_records
 from saferhood.ui import charts
 
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
+
 
 def hotspot_grid(area: Area, period: Period, type_key: str) -> HotspotGrid:
     return analyses.hotspot_grid(area, period, type_key, GridParams())

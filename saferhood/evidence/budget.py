@@ -19,6 +19,9 @@ from saferhood.crime.models import MonthlyCount
 from saferhood.evidence.points import area_boundary, record_query, type_filter
 from saferhood.evidence.profiles import area_filter
 
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
+
 __all__ = [
     "Limits",
     "OverBudget",

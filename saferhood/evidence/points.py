@@ -19,6 +19,8 @@ from saferhood.crime.models import ASB, CrimeRecord
 from saferhood.evidence.coverage import coverage_for
 from saferhood.evidence.profiles import TYPE_ALL, TYPE_ASB, TYPE_CRIME, area_filter
 
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
 if TYPE_CHECKING:
     import pandas as pd
     import shapely

@@ -17,6 +17,9 @@ from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
+
 FONT = "&quot;GDS Transport&quot;, arial, sans-serif"
 TEXT = "#0b0c0c"
 BLUE = "#1d70b8"
