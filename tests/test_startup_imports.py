@@ -39,6 +39,15 @@ django.setup()
 from django.core.management import get_commands
 get_commands()
 """,
+    # Each of our commands' modules: the command imports what it needs when it runs, not on load.
+    "loading every saferhood command": """
+import django
+django.setup()
+from django.core.management import get_commands, load_command_class
+for name, app in get_commands().items():
+    if app.startswith("saferhood"):
+        load_command_class(app, name)
+""",
 }
 
 
