@@ -63,15 +63,29 @@ def _summary(times: list[float]) -> dict:
     }
 
 
-def _compiled() -> dict[str, bool]:
-    """Whether the .pyc files the start-up needs exist (``make install`` writes them)."""
+def _compiled() -> dict:
+    """Whether the .pyc files start-up reads exist and are current (``make install`` writes them).
+
+    A source edited since the last install is compiled again in memory on every start, because
+    Python may not write the .pyc here: the count says how many such files this run paid for.
+    """
+    import importlib.util
+
     import django
 
     import saferhood
 
+    def stale(package: Path) -> int:
+        count = 0
+        for source in package.rglob("*.py"):
+            cached = Path(importlib.util.cache_from_source(str(source)))
+            if not cached.exists() or cached.stat().st_mtime < source.stat().st_mtime:
+                count += 1
+        return count
+
     return {
-        "django": (Path(django.__file__).parent / "__pycache__").is_dir(),
-        "saferhood": (Path(saferhood.__file__).parent / "__pycache__").is_dir(),
+        "django_sources_without_current_pyc": stale(Path(django.__file__).parent),
+        "saferhood_sources_without_current_pyc": stale(Path(saferhood.__file__).parent),
     }
 
 

@@ -78,3 +78,29 @@ def test_start_up_imports_no_heavy_library(start: str) -> None:
 def test_the_check_sees_a_heavy_import() -> None:
     """The check itself works: a module that imports pandas at the top is caught."""
     assert _heavy_modules_loaded("import pandas") == ["numpy", "pandas"]
+
+
+def test_a_process_exits_without_a_final_garbage_sweep() -> None:
+    """After django.setup() the collector is frozen at exit, so exit does not sweep every object.
+
+    The probe is registered before django.setup(), so it runs after Saferhood's exit hook
+    (atexit runs hooks last-registered first) and sees the frozen objects.
+    """
+    code = """
+import atexit, gc
+atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count()))
+import django
+django.setup()
+"""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "saferhood.settings", "SAFERHOOD_PROFILE": "dev"}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    frozen = int(done.stdout.split("frozen at exit:")[1])
+    assert frozen > 10_000, done.stdout
