@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from benchmarks.results_file import write_result
+from benchmarks.startup_bench import bench_startup
 
 ROOT = Path(__file__).resolve().parent.parent
 STREET = ROOT / "demo" / "police-uk" / "police-uk-street-2022-staffs-warks-btp"
@@ -224,11 +225,11 @@ def bench_profile(workdir: Path, total_rows: int = 1_000_000, requests: int = 10
     )
 
 
-BENCHMARKS = {"import": bench_import, "profile": bench_profile}
+BENCHMARKS = {"import": bench_import, "profile": bench_profile, "startup": bench_startup}
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python benchmarks/run.py [import] [profile]``: the named benchmarks, or all of them."""
+    """``python benchmarks/run.py [import] [profile] [startup]``: the named benchmarks, or all of them."""
     names = (sys.argv[1:] if argv is None else argv) or list(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import time
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout, user_login_failed
@@ -114,6 +113,8 @@ def admin_sign_in(request: HttpRequest) -> HttpResponse:
 
 
 def _qr_data_uri(device: TOTPDevice) -> str:
+    import segno  # only the set-up page draws a QR code: not loaded at start-up
+
     return segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2)
 
 

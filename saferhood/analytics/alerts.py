@@ -42,13 +42,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import pandas as pd
-from scipy import stats
+from typing import TYPE_CHECKING, Any
 
 from saferhood.analytics.fdr import bh_adjust
+
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 SEASONAL = "seasonal Poisson model (trend + month of year) on the previous 36 months"
 RECENT = "mean of the previous {k} published months"
@@ -101,6 +103,8 @@ def monthly_counts(
         Index (area, crime_type), one column per calendar month "YYYY-MM" from the first to the
         last, in order.
     """
+    import pandas as pd
+
     # A record with no area or type cannot be placed in a series.
     df = records[[area, crime_type, month]].dropna().astype(str)
     published = sorted(set(months) if months is not None else set(df[month]))
@@ -120,6 +124,8 @@ def _poisson_irls(x: np.ndarray, ys: np.ndarray, iters: int = 50) -> list[np.nda
     that series alone would; a series whose fit breaks down (singular, non-finite, or not
     converged within ``iters`` steps) gets None.
     """
+    import numpy as np
+
     b, p = ys.shape[0], x.shape[1]
     beta = np.zeros((b, p))
     beta[:, 0] = np.log(np.maximum(ys.mean(axis=1), 1e-3))
@@ -162,6 +168,8 @@ def _seasonal_design(ordinals: np.ndarray, target: int) -> np.ndarray | None:
 
     The tested calendar month is the baseline level, so the prediction is exp(intercept).
     """
+    import numpy as np
+
     moy = ordinals % 12
     tm = target % 12
     if (moy == tm).sum() < 2:
@@ -173,6 +181,8 @@ def _seasonal_design(ordinals: np.ndarray, target: int) -> np.ndarray | None:
 
 def _seasonal_expected(x: np.ndarray, y: np.ndarray, beta: np.ndarray) -> tuple[float, float]:
     """Expected count and Pearson dispersion (1 = Poisson) of one fitted series."""
+    import numpy as np
+
     mu_fit = np.exp(np.clip(x @ beta, -30, 30))
     dof = len(y) - x.shape[1]
     phi = float(((y - mu_fit) ** 2 / mu_fit).sum() / dof) if dof > 0 else 1.0
@@ -181,6 +191,8 @@ def _seasonal_expected(x: np.ndarray, y: np.ndarray, beta: np.ndarray) -> tuple[
 
 
 def _recent_expected(values: np.ndarray, k: int, min_history: int) -> tuple[float, float, str, int] | None:
+    import numpy as np
+
     recent = values[~np.isnan(values)][-k:]
     if len(recent) < min_history:
         return None
@@ -196,6 +208,8 @@ def _recent_baseline(
     values: np.ndarray, recent_k: int, k: int, min_history: int
 ) -> tuple[float, float, str, int] | None:
     """Mean of the last ``recent_k`` published months, dispersion allowing for that mean's error."""
+    import numpy as np
+
     published = values[~np.isnan(values)]
     if len(published) < min_history:
         return None
@@ -215,6 +229,8 @@ def _expected_all(
     the tested month's ordinal). Seasonal fits that share a design (the same published months
     before the same tested month: every area of one local authority) are fitted together.
     """
+    import numpy as np
+
     out: list[tuple[float, float, str, int] | None] = [None] * len(tasks)
     groups: dict[tuple[int, bytes], list[int]] = {}
     designs: dict[tuple[int, bytes], np.ndarray | None] = {}
@@ -245,6 +261,9 @@ def _expected_all(
 def upper_tail(observed: Any, expected: Any, dispersion: Any = 1.0) -> np.ndarray | float:
     """``P(X >= observed)``: Poisson(expected), or where ``dispersion > 1`` the negative binomial
     with that mean and variance ``dispersion * mean``. Vectorised; a scalar in, a float out."""
+    import numpy as np
+    from scipy import stats
+
     obs = np.asarray(observed, dtype=float)
     mu = np.asarray(expected, dtype=float)
     phi = np.broadcast_to(np.asarray(dispersion, dtype=float), np.broadcast(obs, mu).shape)
@@ -336,6 +355,9 @@ def emerging_alerts(
         expected, dispersion, distribution, probability, p_adj, method, history_months,
         baseline_text, recent_months (a list of (month, count), oldest first) and (alerts) sentence.
     """
+    import numpy as np
+    import pandas as pd
+
     if baseline not in BASELINES:
         raise ValueError(f"baseline must be one of {', '.join(BASELINES)}, not {baseline!r}")
     cols = [pd.Period(c, "M") for c in counts.columns]

@@ -19,12 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from saferhood.analytics.change import compare_counts
+
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 DISPLACEMENT_CAVEAT = (
     "Counts inside the radius only: crime may have moved to nearby streets (displacement) or fallen "
@@ -40,6 +43,8 @@ TEST_NAME = (
 
 def within(site_x: float, site_y: float, x: Any, y: Any, radius: float) -> np.ndarray:
     """Which points lie within ``radius`` metres of the site (on the boundary counts as within)."""
+    import numpy as np
+
     dx = np.asarray(x, dtype=float) - site_x
     dy = np.asarray(y, dtype=float) - site_y
     return dx * dx + dy * dy <= radius * radius
@@ -68,6 +73,8 @@ def score_sites(
         ``sites`` plus ``incidents`` (count within the radius), ``score`` (weighted) and ``rank``
         (1 = strongest evidence), sorted by rank.
     """
+    import numpy as np
+
     if radius <= 0:
         raise ValueError("radius must be positive")
     weights = weights or {}
@@ -107,10 +114,15 @@ class Evaluation:
 
 
 def _shift(month: str, n: int) -> str:
+    import pandas as pd
+
     return str(pd.Period(month, "M") + n)
 
 
 def _days(period: tuple[str, str]) -> int:
+    import numpy as np
+    import pandas as pd
+
     return int(np.sum(pd.period_range(period[0], period[1], freq="M").days_in_month))
 
 
@@ -145,6 +157,8 @@ def evaluate_deployment(
         The three periods and their counts; the change during against before, tested with the
         exact conditional test, when both counts are known and not both zero.
     """
+    import pandas as pd
+
     n = pd.Period(end, "M").ordinal - pd.Period(start, "M").ordinal + 1
     if n < 1:
         raise ValueError("end is before start")

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-from scipy.stats import binomtest, chi2, norm
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
 
 TEST_NAME = "exact conditional test of two Poisson counts (two-sided binomial test), alpha 0.05"
 
@@ -55,6 +55,8 @@ def compare_counts(
         Absolute and percentage change (percent is None when ``previous`` is 0), the p-value
         and whether it is below ``alpha``.
     """
+    from scipy.stats import binomtest
+
     if current < 0 or previous < 0:
         raise ValueError("counts cannot be negative")
     total = current + previous
@@ -109,6 +111,8 @@ def estimate_dispersion(
     seasonality is left in (so the test errs towards "not significant"). Returns None with fewer
     than ``MIN_DISPERSION_MONTHS`` months, and 1.0 when every count is zero.
     """
+    import numpy as np
+
     if len(counts) != len(days):
         raise ValueError("one number of days per monthly count")
     if len(counts) < MIN_DISPERSION_MONTHS:
@@ -163,6 +167,9 @@ def compare_rates(
     gives); with a zero on one side, where the log ratio is undefined, it is the score
     (Pearson chi-squared) test of equal rates divided by the dispersion.
     """
+    import numpy as np
+    from scipy.stats import chi2, norm
+
     if current < 0 or previous < 0:
         raise ValueError("counts cannot be negative")
     if current_days <= 0 or previous_days <= 0:

@@ -31,14 +31,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
-
-import numpy as np
-import pandas as pd
-from scipy import stats
+from typing import TYPE_CHECKING, Any
 
 from saferhood.analytics.gistar import gistar
 from saferhood.analytics.grid import Grid, count_points
+
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,9 @@ def mann_kendall(series: Any) -> tuple[np.ndarray, np.ndarray]:
         continuity correction and the no-ties variance ``T(T-1)(2T+5)/18`` (Kendall 1975).
         NaN where ``T < 3``.
     """
+    import numpy as np
+    from scipy import stats
+
     x = np.asarray(series, dtype=float)
     t = x.shape[0]
     if t < 3:
@@ -115,6 +119,8 @@ def mann_kendall(series: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _one_side(sig: np.ndarray, trend_tau, trend_p, recent: int, p: ClassifyParams, word: str) -> np.ndarray:
+    import numpy as np
+
     t = sig.shape[0]
     share = sig.mean(axis=0)
     older = sig[: t - recent].mean(axis=0)
@@ -167,6 +173,8 @@ def classify_series(
     -------
     Classification
     """
+    import numpy as np
+
     params = params or ClassifyParams()
     z = np.asarray(z, dtype=float)
     p_adj = np.asarray(p_adj, dtype=float)
@@ -220,6 +228,8 @@ def hotspot_classify(
     -------
     Classification
     """
+    import numpy as np
+
     params = params or ClassifyParams()
     c = np.asarray(counts, dtype=float)
     if c.ndim != 3:
@@ -257,6 +267,9 @@ def count_by_period(
         "YYYY-MM..YYYY-MM" per period.
     counts : numpy.ndarray, shape (T, ny, nx)
     """
+    import numpy as np
+    import pandas as pd
+
     if period_months < 1:
         raise ValueError("period_months must be at least 1")
     mon = pd.PeriodIndex(pd.Series(months).astype(str), freq="M")

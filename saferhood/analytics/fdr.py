@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def bh_adjust(p: Any) -> np.ndarray:
@@ -23,6 +26,8 @@ def bh_adjust(p: Any) -> np.ndarray:
         the flagged at most ``alpha`` (Benjamini & Hochberg 1995); equals R's
         ``p.adjust(method="BH")`` and ``scipy.stats.false_discovery_control``.
     """
+    import numpy as np
+
     p = np.asarray(p, dtype=float)
     out = np.full(p.shape, np.nan)
     flat = p.ravel()

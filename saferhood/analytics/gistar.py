@@ -27,18 +27,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
-from scipy import ndimage, signal, special, stats
+from typing import TYPE_CHECKING, Any
 
 from saferhood.analytics.fdr import bh_adjust
+
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
+if TYPE_CHECKING:
+    import numpy as np
 
 # Above this many window cells a direct correlation costs more than an FFT.
 _DIRECT_MAX_WINDOW = 15 * 15
 # Whole counts up to this size are summed exactly in int64, even squared (the fast path).
 _WHOLE_MAX = 2**31
-CLASS_NAMES = np.array(["none", "hot", "cold"], dtype=object)
+CLASS_NAMES = ("none", "hot", "cold")
 
 
 def neighbour_window(distance: float | None = None, cell_size: float = 1.0) -> np.ndarray:
@@ -57,6 +59,8 @@ def neighbour_window(distance: float | None = None, cell_size: float = 1.0) -> n
     -------
     numpy.ndarray of float, square, odd side
     """
+    import numpy as np
+
     if distance is None:
         return np.ones((3, 3))
     if not (distance >= 0 and math.isfinite(distance)):
@@ -71,6 +75,9 @@ def neighbour_window(distance: float | None = None, cell_size: float = 1.0) -> n
 
 def _window_sum(image: np.ndarray, window: np.ndarray, integer: bool) -> np.ndarray:
     """Sum of ``image`` over ``window`` centred on each cell (zero outside the grid)."""
+    import numpy as np
+    from scipy import ndimage, signal
+
     if window.size <= _DIRECT_MAX_WINDOW:
         return ndimage.correlate(image, window, mode="constant", cval=0.0)
     out = signal.fftconvolve(image, window[::-1, ::-1], mode="same")
@@ -84,6 +91,8 @@ def _row_runs(window: np.ndarray) -> np.ndarray | None:
     True of every window :func:`neighbour_window` makes (squares and discs); -1 for an empty
     row. ``None`` for any other shape.
     """
+    import numpy as np
+
     k = window.shape[1] // 2
     half = (window.sum(axis=1).astype(int) - 1) // 2
     cols = np.abs(np.arange(window.shape[1]) - k)
@@ -96,6 +105,8 @@ def _run_sum(image: np.ndarray, half: np.ndarray) -> np.ndarray:
 
     Cost grows with the window's side, not its area, and whole numbers stay whole.
     """
+    import numpy as np
+
     ny, nx = image.shape
     k, hmax = len(half) // 2, int(half.max())
     padded = np.zeros((ny + 2 * k, nx + 2 * hmax + 1), dtype=image.dtype)
@@ -163,6 +174,8 @@ def gistar(
         ``z > 0``, "cold" where ``z < 0``, else "none"). Where the counts do not vary, or a
         cell's window covers the whole area, z is 0 and p is 1 (esda returns NaN there).
     """
+    import numpy as np
+
     y = np.asarray(counts, dtype=float)
     if y.ndim != 2:
         raise ValueError("counts must be a 2-D grid")
@@ -181,12 +194,21 @@ def gistar(
         result = _gistar_any(yy, m, n, window, alpha, fdr)
     z, p, p_adj, code = result
     return GiStar(
-        z=z, p=p, p_adj=p_adj, classes=CLASS_NAMES[code], n_cells=n, window=window, alpha=alpha, fdr=fdr
+        z=z,
+        p=p,
+        p_adj=p_adj,
+        classes=np.array(CLASS_NAMES, dtype=object)[code],
+        n_cells=n,
+        window=window,
+        alpha=alpha,
+        fdr=fdr,
     )
 
 
 def _z(local: Any, card: Any, n: int, mean: float, sd: float) -> np.ndarray:
     """Gi* z from the window sums ``local`` and window sizes ``card`` (0 where no variance is left)."""
+    import numpy as np
+
     denom = sd * np.sqrt(np.maximum(n * card - card * card, 0.0) / (n - 1))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(denom > 0, (local - card * mean) / denom, 0.0)
@@ -194,6 +216,8 @@ def _z(local: Any, card: Any, n: int, mean: float, sd: float) -> np.ndarray:
 
 def _code(z: np.ndarray, p_adj: np.ndarray, alpha: float) -> np.ndarray:
     """Index into CLASS_NAMES: 1 hot, 2 cold, 0 neither (or outside the area)."""
+    import numpy as np
+
     sig = np.nan_to_num(p_adj, nan=1.0) < alpha
     return (sig & (z > 0)).astype(np.int8) + 2 * (sig & (z < 0)).astype(np.int8)
 
@@ -214,6 +238,9 @@ def _gistar_whole(
     (window sum, window size) pair, of which a grid holds few: each is computed once per pair
     and spread back to the cells, so there is no per-cell sort. Same figures as cell by cell.
     """
+    import numpy as np
+    from scipy import special
+
     top = float(yy.max())
     stride = int(window.sum()) + 1
     # Both window sums in one: local * stride + card (the sum is linear); must fit the dtype.
@@ -277,6 +304,9 @@ def _gistar_any(
     yy: np.ndarray, m: np.ndarray, n: int, window: np.ndarray, alpha: float, fdr: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Any counts (weighted, negative): window sums by correlation, p and BH cell by cell."""
+    import numpy as np
+    from scipy import stats
+
     z = np.full(yy.shape, np.nan)
     if n >= 2:
         vals = yy[m]

@@ -14,11 +14,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import shapely
-from pyproj import Transformer
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
+if TYPE_CHECKING:
+    import numpy as np
+    import shapely
+    from pyproj import Transformer
 
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
@@ -28,6 +31,8 @@ DEFAULT_CELLS_ON_SHORTER_SIDE = 50
 @lru_cache(maxsize=2)
 def _transformer(src: str, dst: str) -> Transformer:
     # Building a Transformer costs ~10 ms; API requests build many grids.
+    from pyproj import Transformer
+
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
@@ -44,12 +49,16 @@ def to_bng(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
     x, y : numpy.ndarray
         Easting and northing in metres (float64).
     """
+    import numpy as np
+
     x, y = _transformer(WGS84, BNG).transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
 
 def to_lonlat(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     """Inverse of :func:`to_bng`: BNG metres to WGS84 longitude/latitude degrees."""
+    import numpy as np
+
     lon, lat = _transformer(BNG, WGS84).transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
@@ -88,12 +97,16 @@ class Grid:
 
     def centres(self) -> tuple[np.ndarray, np.ndarray]:
         """Cell-centre coordinates as two ``(ny, nx)`` arrays (x, y)."""
+        import numpy as np
+
         xs = self.x0 + (np.arange(self.nx) + 0.5) * self.cell_size
         ys = self.y0 + (np.arange(self.ny) + 0.5) * self.cell_size
         return np.meshgrid(xs, ys)
 
     def cell_of(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Row and column of each point, and whether it falls inside the grid's rectangle."""
+        import numpy as np
+
         fx = (np.asarray(x, dtype=float) - self.x0) / self.cell_size
         fy = (np.asarray(y, dtype=float) - self.y0) / self.cell_size
         finite = np.isfinite(fx) & np.isfinite(fy)
@@ -182,6 +195,9 @@ def make_grid(
         up with each other and with the national grid. Points-only grids have enough cells that
         a point exactly on the far edge falls in the last cell.
     """
+    import numpy as np
+    import shapely
+
     if boundary_bng is not None:
         if boundary_bng.is_empty:
             raise ValueError("boundary is empty")
@@ -229,6 +245,8 @@ def count_points(grid: Grid, x: Any, y: Any, weights: Any | None = None) -> np.n
         Counts for every cell of the rectangle; cells outside ``grid.mask`` are set to 0,
         because the analyses treat them as outside the area.
     """
+    import numpy as np
+
     row, col, inside = grid.cell_of(x, y)
     w = None if weights is None else np.asarray(weights, dtype=float)[inside]
     flat = row[inside] * grid.nx + col[inside]
@@ -256,6 +274,8 @@ def cell_polygons_lonlat(grid: Grid, *, only_mask: bool = True, decimals: int = 
         rings (SW, SE, NE, NW, SW) as [lon, lat]; each corner is projected, so the cells are
         the true BNG squares drawn in WGS84.
     """
+    import numpy as np
+
     rows, cols = np.nonzero(grid.mask) if only_mask else np.indices(grid.shape).reshape(2, -1)
     s = grid.cell_size
     x = grid.x0 + cols * s
@@ -286,6 +306,8 @@ def grid_features(
     list of dict
         ``{"type": "Feature", "geometry": Polygon, "properties": {"row", "col", **values}}``.
     """
+    import numpy as np
+
     cells = cell_polygons_lonlat(grid, only_mask=only_mask)
     rows, cols = cells["row"], cells["col"]
     # Whole columns to Python values at once (tolist), not cell by cell: a 50,000-cell grid is

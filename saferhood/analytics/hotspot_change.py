@@ -10,14 +10,17 @@ adjusted by Benjamini–Hochberg across those cells unless ``fdr=False``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from saferhood.analytics.change import compare_counts
 from saferhood.analytics.fdr import bh_adjust
 from saferhood.analytics.grid import Grid, count_points
+
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 METHOD = (
     "exact conditional test of two Poisson counts per cell (two-sided binomial, period lengths "
@@ -76,6 +79,8 @@ def hotspot_change(
         in the per-month rate; NaN where ``before`` is 0), ``p`` and ``p_adj``, and ``classes``: "increase" / "decrease" where
         ``p_adj < alpha`` and the after-rate is above / below the before-rate, else "none".
     """
+    import numpy as np
+
     b = np.asarray(before, dtype=float)
     a = np.asarray(after, dtype=float)
     if a.shape != b.shape or a.ndim != 2:
@@ -129,6 +134,8 @@ def hotspot_change(
 
 
 def _month_range(first: str, last: str) -> pd.PeriodIndex:
+    import pandas as pd
+
     return pd.period_range(pd.Period(first, "M"), pd.Period(last, "M"), freq="M")
 
 
@@ -166,6 +173,9 @@ def hotspot_change_points(
     HotspotChange
         With the period lengths in months taken from the periods, not from the data.
     """
+    import numpy as np
+    import pandas as pd
+
     mon = pd.PeriodIndex(pd.Series(months).astype(str), freq="M")
     if split is not None:
         if before is not None or after is not None:

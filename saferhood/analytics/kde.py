@@ -24,12 +24,14 @@ approximated: the result equals the brute-force sum up to floating-point roundin
 from __future__ import annotations
 
 import math
-from typing import Any
-
-import numpy as np
-from scipy import fft as sfft
+from typing import TYPE_CHECKING, Any
 
 from saferhood.analytics.grid import Grid
+
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
+if TYPE_CHECKING:
+    import numpy as np
 
 # The FFT kernels are (2r+1)^2 cells; beyond this the memory, not the time, is the limit.
 MAX_RADIUS_CELLS = 2_000
@@ -42,6 +44,8 @@ BANDWIDTH_RULE = (
 
 
 def _nrd(v: np.ndarray) -> float:
+    import numpy as np
+
     q1, q3 = np.quantile(v, [0.25, 0.75])  # numpy's default is R's type 7, as MASS uses
     sd = float(np.std(v, ddof=1)) if len(v) > 1 else 0.0
     spread = min(sd, (q3 - q1) / 1.34)
@@ -68,6 +72,8 @@ def default_bandwidth(x: Any, y: Any) -> float:
         ``min`` is 0 (half the points on one spot) the sd alone is used; 0 if all points
         coincide.
     """
+    import numpy as np
+
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     ok = np.isfinite(x) & np.isfinite(y)
@@ -81,6 +87,8 @@ def _moment_kernels(radius: int, h: float) -> tuple[list[np.ndarray], np.ndarray
 
     Also returns the ring offsets (dy, dx) where the kernel's edge may cut through the cell.
     """
+    import numpy as np
+
     d = np.arange(-radius, radius + 1, dtype=float)
     dy, dx = np.meshgrid(d, d, indexing="ij")
     far2 = (np.abs(dx) + 0.5) ** 2 + (np.abs(dy) + 0.5) ** 2
@@ -108,6 +116,8 @@ def _moment_kernels(radius: int, h: float) -> tuple[list[np.ndarray], np.ndarray
 
 
 def _moments(shape: tuple[int, int], flat: np.ndarray, ex: np.ndarray, ey: np.ndarray, w: np.ndarray):
+    import numpy as np
+
     q = ex * ex + ey * ey
     size = shape[0] * shape[1]
     terms = [
@@ -160,6 +170,9 @@ def kde(
         Messages start with "bandwidth": not positive, more than ``MAX_RADIUS_CELLS`` cells, or
         no default possible (fewer than two distinct points).
     """
+    import numpy as np
+    from scipy import fft as sfft
+
     x = np.asarray(x, dtype=float).ravel()
     y = np.asarray(y, dtype=float).ravel()
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float).ravel()

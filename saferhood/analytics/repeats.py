@@ -9,8 +9,12 @@ carries that caveat on every row.
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
+
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
+if TYPE_CHECKING:
+    import pandas as pd
 
 SNAP_POINT_CAVEAT = (
     "Police.uk moves each record to an anonymous map point ('On or near ...') that gathers several "
@@ -58,6 +62,9 @@ def repeat_locations(
         ``months_active`` (distinct months with a record), ``first_month``, ``last_month``,
         ``snap_point`` (always True) and ``caveat``.
     """
+    import numpy as np
+    import pandas as pd
+
     total = len(records)
     columns = [
         "rank",

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy
-import shapely
 from django.conf import settings
 
 from saferhood.areas.models import Area, AreaLevel
+
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
+if TYPE_CHECKING:
+    import numpy
+    import shapely
 
 LSOAS_PER_QUERY = 900  # under SQLite's oldest limit on parameters per statement (999)
 
@@ -87,6 +92,9 @@ class AreaIndex:
         return self._above(pk, "")
 
     def _ward_tree(self) -> tuple[list[str], shapely.STRtree]:
+        import numpy
+        import shapely
+
         if self._wards is None:
             wards = list(
                 Area.objects.order_by("code")
@@ -104,6 +112,9 @@ class AreaIndex:
         Only wards with a stored boundary can be found this way. A point on a shared edge
         goes to the first ward in code order, so results are repeatable.
         """
+        import numpy
+        import shapely
+
         lon = numpy.asarray(lon, dtype=float)
         lat = numpy.asarray(lat, dtype=float)
         out: list[Placement | None] = [None] * len(lon)

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from saferhood.analytics.grid import to_bng
 from saferhood.areas.lookup import lad_codes
@@ -21,6 +19,11 @@ from saferhood.core.months import month_range, spans
 from saferhood.crime.models import CrimeRecord, ImportRun
 from saferhood.evidence.coverage import coverage_for
 from saferhood.evidence.points import months_with_records
+
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = ["lon", "lat", "month", "crime_type"]
 SNAP_CAVEAT = (
@@ -38,6 +41,9 @@ def records_near(
     of a site is in it (the exact circle is tested in BNG by ``analytics.cctv``). Each month is
     read from the one kind of record (street files or API JSON) that coverage chose for ``area``.
     """
+    import numpy as np
+    import pandas as pd
+
     frame = pd.DataFrame(columns=[*COLUMNS, "x", "y"])
     if not len(lon) or not months:
         return frame
@@ -84,6 +90,8 @@ def spans_text(months: Sequence[str]) -> str:
 
 
 def site_xy(lon: float, lat: float) -> tuple[float, float]:
+    import numpy as np
+
     x, y = to_bng(np.array([lon]), np.array([lat]))
     return float(x[0]), float(y[0])
 

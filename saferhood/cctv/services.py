@@ -18,7 +18,6 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Model
@@ -42,6 +41,9 @@ from saferhood.cctv.models import (
 from saferhood.core import audit
 from saferhood.core.models import AuditAction
 from saferhood.core.months import add_months, month_range
+
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "Violence and sexual offences": 2.0,
@@ -320,6 +322,8 @@ def rank_requests(
 ) -> Ranking:
     """Score the area's pending requests: weighted incidents within ``radius`` metres over the
     latest ``months`` months that have located records (see the module's note on weights)."""
+    import pandas as pd
+
     check_parameters(months, radius)
     for name, value in (weights or {}).items():
         if value < 0:

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from saferhood.analytics import alerts as alert_lib
 from saferhood.analytics import budget as budget_lib
@@ -31,6 +28,11 @@ from saferhood.evidence.coverage import coverage_for
 from saferhood.evidence.period import Period
 from saferhood.evidence.points import AreaPoints, area_points
 from saferhood.evidence.profiles import LEVEL_COLUMN, ProfileError, count_rows, resolve_type, type_matches
+
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
+if TYPE_CHECKING:
+    import numpy as np
 
 ALERT_METHODS = {
     "seasonal": "each area's monthly count against its own history (seasonal Poisson model with 24+ "
@@ -167,6 +169,8 @@ class HotspotGrid:
 
 def hotspot_grid(area: Area, period: Period, type_value: str | None, params: GridParams) -> HotspotGrid:
     """Counts, quartic KDE and Gi* per grid cell over the area's located records."""
+    import numpy as np
+
     start, end = period.start, period.end
     type_key, type_label = _type(type_value)
     params.check()
@@ -216,6 +220,8 @@ def hotspot_grid(area: Area, period: Period, type_value: str | None, params: Gri
 
 def hotspots(area: Area, period: Period, type_value: str | None, params: GridParams) -> dict[str, Any]:
     """Counts, quartic KDE and Gi* per grid cell, as a GeoJSON FeatureCollection."""
+    import numpy as np
+
     hs = hotspot_grid(area, period, type_value, params)
     if hs.empty:
         why = "Fewer than two located records in this period: no hotspot analysis."
@@ -336,6 +342,8 @@ def hotspot_classes(
     classify: ClassifyParams | None = None,
 ) -> dict[str, Any]:
     """Emerging-hotspot class per cell over consecutive periods (Chainey's taxonomy, as sfhotspot)."""
+    import numpy as np
+
     start, end = period.start, period.end
     type_key, type_label = _type(type_value)
     params.check()
@@ -410,6 +418,8 @@ def repeat_locations_for(
 
     ``points`` may pass in the same period's records already read (the page's hotspot map).
     """
+    import pandas as pd
+
     start, end = period.start, period.end
     type_key, type_label = _type(type_value)
     if not TOP[0] <= top <= TOP[1]:
@@ -448,6 +458,9 @@ def alerts_for(
     is what "expected" means (``alert_lib.BASELINES``); every alert states it in words and shows
     the previous three published months' counts beside it.
     """
+    import numpy as np
+    import pandas as pd
+
     start, end = period.start, period.end
     type_key, type_label = _type(type_value)
     if level is None:  # default: the level just below the area (towns, or wards where there are none)

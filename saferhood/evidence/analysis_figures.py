@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from saferhood.analytics import alerts as alert_lib
 from saferhood.analytics.change import p_value_text
 from saferhood.analytics.grid import to_lonlat
@@ -20,6 +18,9 @@ from saferhood.evidence.figures import Table
 from saferhood.evidence.period import Period
 from saferhood.evidence.points import months_with_records
 from saferhood.ui import charts
+
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
 
 
 def hotspot_grid(area: Area, period: Period, type_key: str) -> HotspotGrid:
@@ -43,6 +44,8 @@ def hotspot_svg(area_name: str, hs: HotspotGrid) -> str:
 
 def hot_cells(hs: HotspotGrid, limit: int = 15) -> Table:
     """The hot-spot cells, strongest first: where they are, and the figures behind them."""
+    import numpy as np
+
     grid, gi = hs.grid, hs.gi
     rows, cols = np.nonzero((gi.classes == "hot") & grid.mask)
     order = np.argsort(-gi.z[rows, cols], kind="stable")[:limit]
@@ -60,6 +63,8 @@ def hot_cells(hs: HotspotGrid, limit: int = 15) -> Table:
 
 def cells_table(hs: HotspotGrid) -> Table:
     """Every cell of the grid in the area, for download."""
+    import numpy as np
+
     grid, gi = hs.grid, hs.gi
     rows, cols = np.nonzero(grid.mask)
     lon, lat = to_lonlat(grid.x0 + (cols + 0.5) * grid.cell_size, grid.y0 + (rows + 0.5) * grid.cell_size)

@@ -7,7 +7,6 @@ memory or building one grid cell. The limits are ``settings.SAFERHOOD_ANALYSIS_B
 
 from __future__ import annotations
 
-import numpy as np
 from django.conf import settings
 from django.db.models import Count, Max, Min
 
@@ -19,6 +18,9 @@ from saferhood.core.months import month_range
 from saferhood.crime.models import MonthlyCount
 from saferhood.evidence.points import area_boundary, record_query, type_filter
 from saferhood.evidence.profiles import area_filter
+
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
 
 __all__ = [
     "Limits",
@@ -40,6 +42,8 @@ def _lonlat_box_to_bng(
     lon0: float, lat0: float, lon1: float, lat1: float
 ) -> tuple[float, float, float, float]:
     """The BNG bounding box of a lon/lat box: its edges sampled, since they project to curves."""
+    import numpy as np
+
     t = np.linspace(0.0, 1.0, 21)
     lon = np.concatenate(
         [lon0 + (lon1 - lon0) * t, np.full(21, lon1), lon0 + (lon1 - lon0) * t, np.full(21, lon0)]

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-
-import numpy as np
-import pandas as pd
-import shapely
-from shapely.geometry import shape
+from typing import TYPE_CHECKING
 
 from saferhood.analytics.grid import to_bng
 from saferhood.areas.lookup import lad_codes
@@ -22,6 +18,12 @@ from saferhood.core.months import month_range
 from saferhood.crime.models import ASB, CrimeRecord
 from saferhood.evidence.coverage import coverage_for
 from saferhood.evidence.profiles import TYPE_ALL, TYPE_ASB, TYPE_CRIME, area_filter
+
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
+if TYPE_CHECKING:
+    import pandas as pd
+    import shapely
 
 RECORD_COLUMNS = [
     "longitude",
@@ -72,6 +74,10 @@ def _spans(months: list[str]) -> str:
 
 def area_boundary(area: Area) -> tuple[shapely.Geometry | None, str]:
     """The area's boundary in BNG metres, or None with the reason (the grid then covers the points)."""
+    import numpy as np
+    import shapely
+    from shapely.geometry import shape
+
     if not area.boundary:
         return None, (
             f"no boundary is loaded for {area.name}, so the grid covers the extent of its records "
@@ -120,6 +126,8 @@ def record_query(area: Area, start: str, end: str, type_key: str):
 
 def area_points(area: Area, start: str, end: str, type_key: str) -> AreaPoints:
     """Every located record of the area in ``start``–``end`` matching the type filter."""
+    import pandas as pd
+
     records, by_records, counts_only, missing = record_query(area, start, end, type_key)
     rows = records.values_list(*RECORD_COLUMNS).order_by()
     frame = pd.DataFrame.from_records(list(rows), columns=RECORD_COLUMNS)

@@ -17,8 +17,8 @@ from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
-import shapely
-from shapely.geometry import shape
+# The numerical libraries are imported inside the functions that use them, so that importing
+# this module (every command and the URLconf do) stays cheap: tests/test_startup_imports.py.
 
 FONT = "&quot;GDS Transport&quot;, arial, sans-serif"
 TEXT = "#0b0c0c"
@@ -319,6 +319,9 @@ class _Frame:
 
 def project(geometry: dict[str, Any]):
     """A GeoJSON geometry (lon/lat) as a shapely geometry in British National Grid metres."""
+    import shapely
+    from shapely.geometry import shape
+
     return shapely.transform(shape(geometry), lambda x, y: _to_bng()(x, y), interleaved=False)
 
 

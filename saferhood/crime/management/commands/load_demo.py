@@ -66,10 +66,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, force: bool, no_progress: bool, **options) -> None:
-        from saferhood.areas.importers import import_geography
+        # The importers (pandas, shapely) are imported only when there is something to import:
+        # a second `make run` finds everything loaded and should not pay for them.
         from saferhood.areas.models import Area, AreaLevel
-        from saferhood.crime.importers import import_police
-        from saferhood.crime.importers.counts import import_counts
         from saferhood.crime.models import ImportRun, RecordKind
 
         demo = Path(settings.SAFERHOOD_DEMO_DIR)
@@ -79,6 +78,8 @@ class Command(BaseCommand):
                 and Area.objects.filter(level=AreaLevel.LSOA).exists()
             )
             if force or not loaded:
+                from saferhood.areas.importers import import_geography
+
                 self.stdout.write("Importing the ONS geography from demo/geography …")
                 summary = import_geography(None)
                 self.stdout.write(summary.render())
@@ -100,6 +101,8 @@ class Command(BaseCommand):
                 else:
                     paths.extend(pending)
             if paths:
+                from saferhood.crime.importers import import_police
+
                 summary = import_police(paths, progress=not no_progress)
                 self.stdout.write(summary.render())
             else:
@@ -121,6 +124,8 @@ class Command(BaseCommand):
                 # One file per month, so a month is done when its file's checksum is a current run's.
                 pending = [p for p in sorted(folder.rglob("*.csv")) if sha256_of(p) not in done]
                 if pending:
+                    from saferhood.crime.importers.counts import import_counts
+
                     summary = import_counts(pending, source=DEMO_COUNTS_SOURCE, progress=not no_progress)
                     self.stdout.write(summary.render())
                 else:
