@@ -37,6 +37,11 @@ RECORD_MODELS = {
 }
 COUNT_SOURCES = {RecordKind.STREET: "police.uk street", RecordKind.API: "police.uk API"}
 ROWS_PER_INSERT = 250
+# OR FAIL rather than the default OR ABORT: a constraint error then stops the statement without
+# undoing its earlier rows, so SQLite keeps no statement journal (a copy of every page each
+# multi-row INSERT touches, written to a temporary file). The error still propagates and the
+# import's transaction rolls back whole, so nothing of the file is ever kept.
+SQLITE_INSERT = "INSERT OR FAIL"
 
 
 @dataclass
@@ -179,7 +184,7 @@ def _insert_sqlite(cursor, table: str, columns: dict[str, Sequence], n: int) -> 
     # paid once per ROWS_PER_INSERT rows; about a quarter faster than one row per statement.
     per = max(1, min(ROWS_PER_INSERT, _max_parameters() // len(bound)))
     one = "(" + ", ".join(["?"] * len(bound) + list(constants.values())) + ")"
-    head = f"INSERT INTO {table} ({', '.join([*bound, *constants])}) VALUES "
+    head = f"{SQLITE_INSERT} INTO {table} ({', '.join([*bound, *constants])}) VALUES "
     whole = n - n % per
     batches = []
     if whole:
@@ -286,7 +291,9 @@ def store_run(
     """
     model = RECORD_MODELS[kind]
     table = model._meta.db_table
-    with transaction.atomic():
+    # No savepoint when called inside the import's transaction: any error here propagates and rolls
+    # the whole batch back, and a savepoint would have SQLite copy every page it touches aside first.
+    with transaction.atomic(savepoint=False):
         held = list(
             _held_runs(kind, [force, *also_replace], month)
             .select_for_update()
