@@ -25,8 +25,8 @@ from saferhood.crime.models import (
     OutcomeRecord,
     PlacementMethod,
     RecordKind,
+    RunCoverage,
     StopSearchRecord,
-    record_coverage,
 )
 
 RECORD_MODELS = {
@@ -287,7 +287,8 @@ def store_run(
 
     Runs of the month under the ``also_replace`` force values are replaced too (legacy API runs).
     Raises :class:`ReplaceWithFewerError` (nothing changed) when the rows held are many more than
-    the rows brought (``rows_brought``, default the rows given), unless ``allow_fewer``.
+    the rows brought (``rows_brought``, default the rows given), unless ``allow_fewer``. Called inside
+    a transaction, any error leaves that transaction to be rolled back (there is no savepoint).
     """
     model = RECORD_MODELS[kind]
     table = model._meta.db_table
@@ -340,7 +341,7 @@ def store_run(
                 insert_rows(cursor, table, all_columns)
             if kind in COUNT_SOURCES and n:
                 fill_monthly_counts(cursor, run.pk, COUNT_SOURCES[kind], month, columns["crime_type"], placed)
-                record_coverage(run)
+                fill_run_coverage(cursor, run.pk, month, placed)
     return run
 
 
@@ -393,3 +394,30 @@ def fill_monthly_counts(
         MonthlyCount._meta.db_table,
         {"run_id": [run_id] * n, "source": [source] * n, "month": [month] * n, **groups},
     )
+
+
+def run_coverage(placed: Placed) -> dict[str, bool]:
+    """Each local authority the run placed records in (code order) → whether all of them there were
+    placed down to an LSOA: what :class:`RunCoverage` holds (see ``coverage.py``)."""
+    located = placed.lad != ""
+    codes, lads = pd.factorize(placed.lad[located], sort=True)
+    without_lsoa = np.bincount(codes, weights=placed.lsoa[located] == "", minlength=len(lads))
+    return {str(lad): not missing for lad, missing in zip(lads, without_lsoa, strict=True)}
+
+
+def fill_run_coverage(cursor, run_id: int, month: str, placed: Placed) -> None:
+    """The run's :class:`RunCoverage` rows, from the placement in memory (a few rows per run):
+    no aggregate over the count rows just written."""
+    covered = run_coverage(placed)
+    n = len(covered)
+    if n:
+        insert_rows(
+            cursor,
+            RunCoverage._meta.db_table,
+            {
+                "run_id": [run_id] * n,
+                "lad_code": list(covered),
+                "month": [month] * n,
+                "lsoa_complete": list(covered.values()),
+            },
+        )

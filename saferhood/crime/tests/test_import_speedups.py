@@ -295,3 +295,27 @@ def test_database_error_mid_file_stores_nothing_of_its_path(db, area_index):
     assert list(ImportRun.objects.values_list("force", "rows_stored")) == [("btp", btp)]
     assert CrimeRecord.objects.count() == btp
     assert sum(MonthlyCount.objects.values_list("count", flat=True)) == btp
+
+
+def test_run_coverage_matches_an_aggregate_of_the_stored_counts(db, area_index):
+    """Coverage rows are worked out from the placement in memory; they must say what a GROUP BY
+    over the count rows just written says: each local authority a run has counts in, and whether
+    every count there has an LSOA (API records placed by ward polygon have none)."""
+    from django.db import connection
+
+    from saferhood.crime.models import RunCoverage
+
+    api = ROOT / "demo/police-uk/police-uk-api-sandwell-wards-2018-06"
+    import_police([STAFFS_01, BTP_01, api], progress=False, area_index=area_index)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT run_id, lad_code, month, MIN(CASE WHEN lsoa_code <> '' THEN 1 ELSE 0 END) "
+            "FROM crime_monthlycount WHERE lad_code <> '' GROUP BY run_id, lad_code, month"
+        )
+        expected = sorted(
+            (run, lad, month, bool(complete)) for run, lad, month, complete in cursor.fetchall()
+        )
+    stored = sorted(RunCoverage.objects.values_list("run_id", "lad_code", "month", "lsoa_complete"))
+    assert stored == expected
+    assert {complete for *_, complete in stored} == {True, False}  # both kinds of run covered
+    assert len({run for run, *_ in stored}) == ImportRun.objects.count()
