@@ -145,10 +145,15 @@ def bench_import(workdir: Path, repeats: int = 11) -> None:
         "coverage rows are worked out in numpy from the arrays in memory, not by aggregates over the rows "
         "just written; foreign keys are not re-checked row by row; the write-ahead log is checkpointed "
         "from a second connection beside the import; LSOAs are fetched as the files name them. Where the "
-        "rest goes (py-spy, main process): SQLite storing the 103k records about 57% (binding and "
-        "copying each text value, building records, the table and its two indexes), the 35k monthly "
-        "counts with three indexes about 20%, the commits writing the log about 8%, loading the "
-        "geography index 4%, placement 3%, coverage 2%.",
+        "rest goes (py-spy, main process, 2026-12-03): SQLite storing the 103k records 55% (binding and "
+        "copying each text value, building records, the table and its two indexes), the 35k monthly counts "
+        "with their three indexes 19%, the commits writing the log 10%, placement 5% (most of it fetching "
+        "the LSOAs named), loading the geography index 2.5%, coverage 1.6%. The inserts of records and "
+        "counts alone, with nothing else, take about 4x the bare parse on this machine (0.56-0.58 s of "
+        "CPU against 0.13-0.15 s), so the import as a whole sits near 5x on a quiet machine; when other "
+        "processes share its two cores the import (three processes and threads) loses more than the "
+        "single-threaded parse and the ratio rises. Going further means storing less per row (a schema "
+        "change: e.g. per-file values on the run) or fewer indexes, which readers would have to follow.",
     }
     if floor_ratio > GUIDE_FLOOR_RATIO:
         # The floor itself came out slower than GUIDE section 7 measured (a loaded machine): say how
