@@ -23,7 +23,7 @@ STREET = ROOT / "demo" / "police-uk" / "police-uk-street-2022-staffs-warks-btp"
 
 
 GUIDE_FLOOR_RATIO = 3.7  # parse + a bare unindexed sqlite executemany, GUIDE section 7
-TARGET_RATIO = 6.0  # the floor-relative target of GUIDE section 7 (the issue's 3x is below the floor)
+TARGET_RATIO = 5.0  # issue 14, item 8 (GUIDE section 7 allowed 6x; issue 2 asked 3x, below the floor)
 
 
 def _setup_django(db_path: Path) -> None:
@@ -130,22 +130,35 @@ def bench_import(workdir: Path, repeats: int = 11) -> None:
             "bare_parse_cpu": [round(t, 4) for t in parse_cpu],
             "import_cpu": [round(t, 4) for t in import_cpu],
         },
-        "target": f"the issue asks for <= 3x the bare parse, which is below the floor (parse + bare insert: "
-        f"{GUIDE_FLOOR_RATIO}x in GUIDE section 7, {floor_ratio:.2f}x in this run), so GUIDE section 7's "
-        f"floor-relative target applies: import <= {TARGET_RATIO:g}x the bare parse",
+        "target": f"issue 14 item 8: import <= {TARGET_RATIO:g}x the bare parse, both measured in this run. "
+        f"That is below the floor, parse + a bare unindexed executemany of the same rows "
+        f"({floor_ratio:.2f}x in this run, {GUIDE_FLOOR_RATIO}x in GUIDE section 7): the import has to store "
+        "more (19 columns, 4 indexes, the count and coverage tables) faster than the floor stores 12 "
+        "columns, which it does by parsing in a second process and binding less per row (see notes)",
         "target_ratio_to_bare_parse": TARGET_RATIO,
         "met": met,
-        "notes": "How the import stays near the floor (docs/adr/0003-import-pipeline.md): the next file "
-        "is parsed and checked in a forked worker process while this one is stored; columns that hold "
-        "one value throughout a file (its run and month, Reported by, Falls within, Context) go into the "
-        "INSERT as literals instead of being bound per row; foreign keys are not re-checked row by row; "
-        "the write-ahead log is checkpointed from a second connection beside the import; LSOAs are "
-        "fetched as the files name them. What remains is mostly SQLite writing the 137k rows (records "
-        "with two indexes, counts with three), about what the floor's bare insert costs.",
+        "notes": "How the import gets under the floor (docs/adr/0003-import-pipeline.md): the next file is "
+        "parsed and checked in a forked worker process while this one is stored; columns that hold one "
+        "value throughout a file (its run and month, Reported by, Falls within, Context) go into the "
+        "INSERT as literals instead of being bound per row, 250 rows per statement; rows go in as INSERT "
+        "OR FAIL with no savepoint of their own, so SQLite keeps no statement journal (it used to copy "
+        "every page each statement touched to a temporary file: about 2,000 writes per file); counts and "
+        "coverage rows are worked out in numpy from the arrays in memory, not by aggregates over the rows "
+        "just written; foreign keys are not re-checked row by row; the write-ahead log is checkpointed "
+        "from a second connection beside the import; LSOAs are fetched as the files name them. Where the "
+        "rest goes (py-spy, main process, 2026-12-03): SQLite storing the 103k records 55% (binding and "
+        "copying each text value, building records, the table and its two indexes), the 35k monthly counts "
+        "with their three indexes 19%, the commits writing the log 10%, placement 5% (most of it fetching "
+        "the LSOAs named), loading the geography index 2.5%, coverage 1.6%. The inserts of records and "
+        "counts alone, with nothing else, take about 4x the bare parse on this machine (0.56-0.58 s of "
+        "CPU against 0.13-0.15 s), so the import as a whole sits near 5x on a quiet machine; when other "
+        "processes share its two cores the import (three processes and threads) loses more than the "
+        "single-threaded parse and the ratio rises. Going further means storing less per row (a schema "
+        "change: e.g. per-file values on the run) or fewer indexes, which readers would have to follow.",
     }
     if floor_ratio > GUIDE_FLOOR_RATIO:
         # The floor itself came out slower than GUIDE section 7 measured (a loaded machine): say how
-        # the import compares with the floor too, against the same allowance (6 / 3.7).
+        # the import compares with the floor too, against the same allowance (5 / 3.7).
         allowance = TARGET_RATIO / GUIDE_FLOOR_RATIO
         result["ratio_to_floor"] = round(first / floor, 2)
         result["target_ratio_to_floor"] = round(allowance, 2)

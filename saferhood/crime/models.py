@@ -217,17 +217,3 @@ class RunCoverage(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["lad_code", "month"])]
-
-
-def record_coverage(run: ImportRun) -> None:
-    """Fill :class:`RunCoverage` for a run from its monthly counts (call after they are stored)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {RunCoverage._meta.db_table} (run_id, lad_code, month, lsoa_complete) "
-            "SELECT run_id, lad_code, month, MIN(CASE WHEN lsoa_code <> '' THEN 1 ELSE 0 END) = 1 "
-            f"FROM {MonthlyCount._meta.db_table} WHERE run_id = %s AND lad_code <> '' "
-            "GROUP BY run_id, lad_code, month",
-            [run.pk],
-        )

@@ -25,8 +25,8 @@ from saferhood.crime.models import (
     OutcomeRecord,
     PlacementMethod,
     RecordKind,
+    RunCoverage,
     StopSearchRecord,
-    record_coverage,
 )
 
 RECORD_MODELS = {
@@ -37,6 +37,11 @@ RECORD_MODELS = {
 }
 COUNT_SOURCES = {RecordKind.STREET: "police.uk street", RecordKind.API: "police.uk API"}
 ROWS_PER_INSERT = 250
+# OR FAIL rather than the default OR ABORT: a constraint error then stops the statement without
+# undoing its earlier rows, so SQLite keeps no statement journal (a copy of every page each
+# multi-row INSERT touches, written to a temporary file). The error still propagates and the
+# import's transaction rolls back whole, so nothing of the file is ever kept.
+SQLITE_INSERT = "INSERT OR FAIL"
 
 
 @dataclass
@@ -179,7 +184,7 @@ def _insert_sqlite(cursor, table: str, columns: dict[str, Sequence], n: int) -> 
     # paid once per ROWS_PER_INSERT rows; about a quarter faster than one row per statement.
     per = max(1, min(ROWS_PER_INSERT, _max_parameters() // len(bound)))
     one = "(" + ", ".join(["?"] * len(bound) + list(constants.values())) + ")"
-    head = f"INSERT INTO {table} ({', '.join([*bound, *constants])}) VALUES "
+    head = f"{SQLITE_INSERT} INTO {table} ({', '.join([*bound, *constants])}) VALUES "
     whole = n - n % per
     batches = []
     if whole:
@@ -282,11 +287,14 @@ def store_run(
 
     Runs of the month under the ``also_replace`` force values are replaced too (legacy API runs).
     Raises :class:`ReplaceWithFewerError` (nothing changed) when the rows held are many more than
-    the rows brought (``rows_brought``, default the rows given), unless ``allow_fewer``.
+    the rows brought (``rows_brought``, default the rows given), unless ``allow_fewer``. Called inside
+    a transaction, any error leaves that transaction to be rolled back (there is no savepoint).
     """
     model = RECORD_MODELS[kind]
     table = model._meta.db_table
-    with transaction.atomic():
+    # No savepoint when called inside the import's transaction: any error here propagates and rolls
+    # the whole batch back, and a savepoint would have SQLite copy every page it touches aside first.
+    with transaction.atomic(savepoint=False):
         held = list(
             _held_runs(kind, [force, *also_replace], month)
             .select_for_update()
@@ -333,7 +341,7 @@ def store_run(
                 insert_rows(cursor, table, all_columns)
             if kind in COUNT_SOURCES and n:
                 fill_monthly_counts(cursor, run.pk, COUNT_SOURCES[kind], month, columns["crime_type"], placed)
-                record_coverage(run)
+                fill_run_coverage(cursor, run.pk, month, placed)
     return run
 
 
@@ -386,3 +394,30 @@ def fill_monthly_counts(
         MonthlyCount._meta.db_table,
         {"run_id": [run_id] * n, "source": [source] * n, "month": [month] * n, **groups},
     )
+
+
+def run_coverage(placed: Placed) -> dict[str, bool]:
+    """Each local authority the run placed records in (code order) → whether all of them there were
+    placed down to an LSOA: what :class:`RunCoverage` holds (see ``coverage.py``)."""
+    located = placed.lad != ""
+    codes, lads = pd.factorize(placed.lad[located], sort=True)
+    without_lsoa = np.bincount(codes, weights=placed.lsoa[located] == "", minlength=len(lads))
+    return {str(lad): not missing for lad, missing in zip(lads, without_lsoa, strict=True)}
+
+
+def fill_run_coverage(cursor, run_id: int, month: str, placed: Placed) -> None:
+    """The run's :class:`RunCoverage` rows, from the placement in memory (a few rows per run):
+    no aggregate over the count rows just written."""
+    covered = run_coverage(placed)
+    n = len(covered)
+    if n:
+        insert_rows(
+            cursor,
+            RunCoverage._meta.db_table,
+            {
+                "run_id": [run_id] * n,
+                "lad_code": list(covered),
+                "month": [month] * n,
+                "lsoa_complete": list(covered.values()),
+            },
+        )

@@ -249,3 +249,73 @@ def test_import_leaves_no_cycles_for_the_paused_collector(db, area_index):
             gc.enable()
     assert summary.rows_stored > 15_000
     assert found < 1_000  # a frame's rows in a cycle would be tens of thousands of objects
+
+
+def _fail_on_crime_id(crime_id: str) -> tuple[str, str]:
+    """SQL that makes the database itself refuse one record (as a full disk would), and undoes it."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        return (
+            "CREATE TEMP TRIGGER refuse_one BEFORE INSERT ON crime_crimerecord "
+            f"WHEN NEW.crime_id = '{crime_id}' BEGIN SELECT RAISE(FAIL, 'refused by the database'); END",
+            "DROP TRIGGER refuse_one",
+        )
+    return (
+        "CREATE FUNCTION refuse_one() RETURNS trigger AS $$ BEGIN "
+        f"IF NEW.crime_id = '{crime_id}' THEN RAISE EXCEPTION 'refused by the database'; END IF; "
+        "RETURN NEW; END $$ LANGUAGE plpgsql; "
+        "CREATE TRIGGER refuse_one BEFORE INSERT ON crime_crimerecord "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_one()",
+        "DROP TRIGGER refuse_one ON crime_crimerecord; DROP FUNCTION refuse_one()",
+    )
+
+
+def test_database_error_mid_file_stores_nothing_of_its_path(db, area_index):
+    """Rows go in as multi-row INSERT OR FAIL with no savepoint of their own (SQLite then keeps
+    no copy of the pages each statement touches), so the rows before a refused one stay in the
+    transaction until it rolls back. A refusal at row ~300 (inside the second statement) must
+    still leave nothing of that file, its counts or its run, and the path before it imported."""
+    from django.db import DatabaseError, connection
+
+    frame = pd.read_csv(STAFFS_01, dtype=str, keep_default_na=False)
+    ids = frame["Crime ID"]
+    row = next(i for i in range(300, len(frame)) if ids.iat[i])  # a crime (ASB has no ID)
+    assert 250 < ids.tolist().index(ids.iat[row]) < 500  # first met inside the second statement
+    install, remove = _fail_on_crime_id(ids.iat[row])
+    with connection.cursor() as cursor:
+        cursor.execute(install)
+    try:
+        with pytest.raises(DatabaseError, match="refused by the database"):
+            import_police([BTP_01, STAFFS_01], progress=False, area_index=area_index)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(remove)
+    btp = len(pd.read_csv(BTP_01, dtype=str))
+    assert list(ImportRun.objects.values_list("force", "rows_stored")) == [("btp", btp)]
+    assert CrimeRecord.objects.count() == btp
+    assert sum(MonthlyCount.objects.values_list("count", flat=True)) == btp
+
+
+def test_run_coverage_matches_an_aggregate_of_the_stored_counts(db, area_index):
+    """Coverage rows are worked out from the placement in memory; they must say what a GROUP BY
+    over the count rows just written says: each local authority a run has counts in, and whether
+    every count there has an LSOA (API records placed by ward polygon have none)."""
+    from django.db import connection
+
+    from saferhood.crime.models import RunCoverage
+
+    api = ROOT / "demo/police-uk/police-uk-api-sandwell-wards-2018-06"
+    import_police([STAFFS_01, BTP_01, api], progress=False, area_index=area_index)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT run_id, lad_code, month, MIN(CASE WHEN lsoa_code <> '' THEN 1 ELSE 0 END) "
+            "FROM crime_monthlycount WHERE lad_code <> '' GROUP BY run_id, lad_code, month"
+        )
+        expected = sorted(
+            (run, lad, month, bool(complete)) for run, lad, month, complete in cursor.fetchall()
+        )
+    stored = sorted(RunCoverage.objects.values_list("run_id", "lad_code", "month", "lsoa_complete"))
+    assert stored == expected
+    assert {complete for *_, complete in stored} == {True, False}  # both kinds of run covered
+    assert len({run for run, *_ in stored}) == ImportRun.objects.count()
