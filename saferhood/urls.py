@@ -6,8 +6,12 @@ from django.urls import include, path
 
 from saferhood.accounts.signin import SignInView, admin_sign_in
 from saferhood.api import api
+from saferhood.core.health import healthz, readyz
 
 urlpatterns = [
+    # Load-balancer probes: public, no session, nothing personal.
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     # The admin has no sign-in of its own: it sends people to Saferhood's (password, then code).
     path("admin/login/", admin_sign_in, name="admin-sign-in"),
     path("admin/", admin.site.urls),

@@ -68,6 +68,8 @@ ROUTES: dict[str, frozenset[str]] = {
         "sign-in/code/": {SESSION},
         "account/two-factor/": {SIGNED_IN, OWN_ACCOUNT},
         "account/password/": {SIGNED_IN, OWN_ACCOUNT},
+        "healthz": {PUBLIC},
+        "readyz": {PUBLIC},
         "api/v1/": {PUBLIC},
         "api/v1/openapi.json": {PUBLIC},
         "api/v1/docs": {PUBLIC},
