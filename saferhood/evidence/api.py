@@ -8,10 +8,9 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 
-from saferhood.areas.lookup import find_area
 from saferhood.areas.vintages import one_vintage
 from saferhood.core.api_errors import responses
-from saferhood.evidence.api_period import PERIOD_RULE, PeriodQuery, period_of
+from saferhood.evidence.api_period import PERIOD_RULE, PeriodQuery, area_or_404, period_of
 from saferhood.evidence.profile_schema import AreaRef, History, Profile
 from saferhood.evidence.profiles import ProfileError, build_history, build_profile
 
@@ -40,18 +39,9 @@ class ProfileQuery(PeriodQuery):
     )
 
 
-def _area_or_404(code: str):
-    area = find_area(code)
-    if area is None:
-        raise HttpError(
-            404, f"no area with code {code!r}: use an LSOA, ward or local authority code, or a town slug"
-        )
-    return area
-
-
 @router.get("/areas/{code}", response=responses(AreaOut, 404), summary="An area, its parent and its children")
 def area_detail(request: HttpRequest, code: str = CODE) -> dict[str, Any]:
-    area = _area_or_404(code)
+    area = area_or_404(code)
     return {
         "code": area.code,
         "name": area.name,
@@ -69,7 +59,7 @@ def area_detail(request: HttpRequest, code: str = CODE) -> dict[str, Any]:
     description=PERIOD_RULE,
 )
 def area_profile(request: HttpRequest, query: Query[ProfileQuery], code: str = CODE) -> Profile:
-    area = _area_or_404(code)
+    area = area_or_404(code)
     period = period_of(area, query)
     try:
         return build_profile(area, period, crime_type=query.crime_type)
@@ -87,7 +77,7 @@ class HistoryQuery(Schema):
     summary="Every month with data for an area, first to last, with missing months as gaps (null)",
 )
 def area_history(request: HttpRequest, query: Query[HistoryQuery], code: str = CODE) -> dict[str, Any]:
-    area = _area_or_404(code)
+    area = area_or_404(code)
     try:
         return build_history(area, query.crime_type)
     except ProfileError as exc:

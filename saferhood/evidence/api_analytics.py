@@ -14,7 +14,6 @@ from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import NinjaJSONEncoder
 
-from saferhood.areas.lookup import find_area
 from saferhood.core.api_errors import responses
 from saferhood.core.throttling import ClientThrottle
 from saferhood.evidence import analyses
@@ -30,7 +29,7 @@ from saferhood.evidence.analyses import (
     GridParams,
     OverBudget,
 )
-from saferhood.evidence.api_period import MONTH, PERIOD_RULE, period_of
+from saferhood.evidence.api_period import MONTH, PERIOD_RULE, area_or_404, period_of
 from saferhood.evidence.api_period import PeriodQuery as BasePeriodQuery
 from saferhood.evidence.period import PeriodError, resolve_period
 
@@ -153,13 +152,6 @@ class AlertQuery(PeriodQuery):
     )
 
 
-def _area(code: str):
-    area = find_area(code)
-    if area is None:
-        raise HttpError(404, f"no area with code {code!r}")
-    return area
-
-
 def _grid_params(query: GridQuery) -> GridParams:
     return GridParams(
         cell=query.cell,
@@ -193,7 +185,7 @@ CODE = Path(
     description=BUDGET,
 )
 def area_hotspots(request: HttpRequest, query: Query[GridQuery], code: str = CODE) -> HttpResponse:
-    area = _area(code)
+    area = area_or_404(code)
     period = period_of(area, query)
     return _answer(lambda: analyses.hotspots(area, period, query.crime_type, _grid_params(query)))
 
@@ -205,7 +197,7 @@ def area_hotspots(request: HttpRequest, query: Query[GridQuery], code: str = COD
     description=BUDGET,
 )
 def area_hotspot_change(request: HttpRequest, query: Query[ChangeQuery], code: str = CODE) -> HttpResponse:
-    area = _area(code)
+    area = area_or_404(code)
     period = period_of(area, query)
     before = None
     if query.before_from or query.before_to:
@@ -231,7 +223,7 @@ def area_hotspot_change(request: HttpRequest, query: Query[ChangeQuery], code: s
     description=BUDGET,
 )
 def area_hotspot_classes(request: HttpRequest, query: Query[ClassesQuery], code: str = CODE) -> HttpResponse:
-    area = _area(code)
+    area = area_or_404(code)
     period = period_of(area, query)
     return _answer(
         lambda: analyses.hotspot_classes(
@@ -247,7 +239,7 @@ def area_hotspot_classes(request: HttpRequest, query: Query[ClassesQuery], code:
     description=BUDGET,
 )
 def area_repeat_locations(request: HttpRequest, query: Query[RepeatQuery], code: str = CODE) -> HttpResponse:
-    area = _area(code)
+    area = area_or_404(code)
     period = period_of(area, query)
     return _answer(lambda: analyses.repeat_locations_for(area, period, query.crime_type, top=query.top))
 
@@ -261,7 +253,7 @@ def area_repeat_locations(request: HttpRequest, query: Query[RepeatQuery], code:
     " months tested)." + PERIOD_RULE,
 )
 def area_alerts(request: HttpRequest, query: Query[AlertQuery], code: str = CODE) -> HttpResponse:
-    area = _area(code)
+    area = area_or_404(code)
     period = period_of(area, query)
     return _answer(
         lambda: analyses.alerts_for(

@@ -6,6 +6,7 @@ from ninja import Field, Schema
 from ninja.errors import HttpError
 from pydantic import field_validator
 
+from saferhood.areas.lookup import find_area
 from saferhood.areas.models import Area
 from saferhood.evidence.period import (
     COMPARE_DESCRIPTION,
@@ -42,3 +43,13 @@ def period_of(area: Area, query: PeriodQuery) -> Period:
         return resolve_period(area, query.start, query.end, query.compare)
     except PeriodError as exc:
         raise HttpError(422, str(exc)) from exc
+
+
+def area_or_404(code: str) -> Area:
+    """The area a route's ``{code}`` names, or a 404 saying which codes are accepted."""
+    area = find_area(code)
+    if area is None:
+        raise HttpError(
+            404, f"no area with code {code!r}: use an LSOA, ward or local authority code, or a town slug"
+        )
+    return area

@@ -9,6 +9,7 @@ only, per day (see ``profile_change``).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
 from django.db.models import Sum
@@ -242,7 +243,7 @@ def no_data_reason(cov: Coverage, months: list[str]) -> str:
 NOT_APPLICABLE_REASON = "not applicable: this month's figures are held under another vintage (see geography)"
 
 
-def gap_reasons(cov: Coverage, gaps: list[str], not_applicable: list[str] = ()) -> list[dict[str, str]]:
+def gap_reasons(cov: Coverage, gaps: list[str], not_applicable: Collection[str] = ()) -> list[dict[str, str]]:
     """Each gap month with why it is a gap: no data loaded, a partial month, or not applicable."""
     held_elsewhere = set(not_applicable)
     return [
