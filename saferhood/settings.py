@@ -74,10 +74,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "saferhood.core",
     "saferhood.accounts",
     "saferhood.areas",
     "saferhood.ui",
+    "saferhood.jobs",
     "saferhood.crime",
     "saferhood.evidence",
     "saferhood.dashboard",
@@ -130,6 +133,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Background jobs (docs/adr/0007-background-jobs.md): queued in the database, run by `saferhood worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
