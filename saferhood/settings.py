@@ -276,6 +276,13 @@ SAFERHOOD_AUDIT_CHECKPOINT_DIR = Path(
     os.environ.get("SAFERHOOD_AUDIT_CHECKPOINT_DIR", BASE_DIR / "var" / "audit-checkpoints")
 )
 
+# --- Data uploads (saferhood/crime/uploads.py) -----------------------------------------------------
+# Uploaded files stream to disk (never memory) in the temp folder, then move to a folder of their
+# own under SAFERHOOD_UPLOAD_DIR, on the same disk so the move is a rename, until imported.
+SAFERHOOD_UPLOAD_DIR = Path(os.environ.get("SAFERHOOD_UPLOAD_DIR", BASE_DIR / "var" / "uploads"))
+SAFERHOOD_UPLOAD_MAX_BYTES = int(os.environ.get("SAFERHOOD_UPLOAD_MAX_BYTES", 2 * 1024**3))
+FILE_UPLOAD_TEMP_DIR = str(SAFERHOOD_UPLOAD_DIR / ".incoming")
+
 # --- API rate limits and analysis budget (docs/adr/0004-public-area-data.md) ---------------------
 # Per client: anonymous by address (honouring SAFERHOOD_TRUSTED_PROXIES), signed in by user.
 # Rates are "requests/period" (s, min, hour, day); "api" covers every API route, "analysis" the

@@ -20,6 +20,7 @@ urlpatterns = [
     path("sign-in/", SignInView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("saferhood.accounts.urls")),
+    path("data/", include("saferhood.crime.urls")),
     path("cctv/", include("saferhood.cctv.urls")),
     path("tasking/", include("saferhood.tasking.urls")),
     path("", include("saferhood.dashboard.urls")),

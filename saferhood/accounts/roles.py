@@ -97,3 +97,11 @@ def is_partner(user: Any) -> bool:
     """Whether the user may see partnership content (tasking, CCTV requests): an active user with a
     role that views — a member of a partner agency, or a system admin. Signed in is not enough."""
     return bool(getattr(user, "is_active", False)) and Action.VIEW in allowed_actions(user)
+
+
+def may_import(user: Any) -> bool:
+    """Who may load data into the evidence base (uploads, the monthly refresh): analysts and system
+    admins of an active agency. Data is partnership-wide, so an agency admin alone may not."""
+    if not getattr(user, "is_active", False):
+        return False
+    return bool(roles_of(user) & {RoleCode.ANALYST, RoleCode.SYSTEM_ADMIN})

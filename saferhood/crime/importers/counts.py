@@ -23,7 +23,7 @@ import io
 import statistics
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -460,6 +460,7 @@ def import_counts(
     progress: bool = True,
     area_index=None,
     replace_with_fewer: bool = False,
+    on_progress: Callable[[int, int | None, str], None] | None = None,
 ) -> CountImportSummary:
     """Import count CSVs (files or folders) under the data-set name ``source``.
 
@@ -467,7 +468,8 @@ def import_counts(
     :class:`ImportFileError` (with ``exc.summary``) and nothing is stored. Then each month is
     stored as one run of ``source``, replacing an earlier import of it, all in one transaction:
     a month that would replace far more rows than it brings is refused (unless
-    ``replace_with_fewer``) and then no month is stored.
+    ``replace_with_fewer``) and then no month is stored. ``on_progress(done, total, message)``
+    is told after each file is checked and each month stored (a background job's progress bar).
     """
     source = (source or "").strip()
     if not source or len(source) > SOURCE_MAX_LENGTH:
@@ -488,6 +490,7 @@ def import_counts(
     )
     try:
         files, summary.skipped = _discover(list(paths))
+        tell = on_progress or (lambda done, total, message: None)
         lookup = AreaLookup(area_index)
         parsed: list[ParsedCounts] = []
         with bar or nullcontext():
@@ -499,6 +502,7 @@ def import_counts(
                 summary.files_read += 1
                 if bar:
                     bar.advance(task)
+                tell(summary.files_read, len(files), f"Checked {path.name}")
             by_month: dict[str, list[tuple[ParsedCounts, pd.DataFrame]]] = defaultdict(list)
             for p in parsed:
                 for month, group in p.frame.groupby("month", sort=True):
@@ -567,6 +571,7 @@ def import_counts(
                     )
                     if bar:
                         bar.advance(task)
+                    tell(len(summary.runs), len(by_month), f"Stored {month}")
                 summary.rows_filtered = sum(p.filtered for p in parsed)
                 summary.areas_outside = len(
                     set().union(*(set(p.frame.loc[~p.frame["inside"], "area"]) for p in parsed))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
@@ -66,6 +66,7 @@ def import_police(
     progress: bool = True,
     area_index=None,
     replace_with_fewer: bool = False,
+    on_progress: Callable[[int, int | None, str], None] | None = None,
 ) -> PoliceImportSummary:
     """Import police.uk street/outcomes/stop-and-search CSVs, archive zips, folders and API JSON.
 
@@ -73,7 +74,8 @@ def import_police(
     imported whole or not at all. The first bad file stops the command: the paths before its
     own stay imported. ``area_index`` (an :class:`saferhood.areas.placement.AreaIndex`) is built
     once here when not given. ``replace_with_fewer`` lets a file replace a force-month holding
-    far more rows than it brings (see ``store.check_replacement``).
+    far more rows than it brings (see ``store.check_replacement``). ``on_progress(done, total,
+    message)`` is told after each file is stored (a background job's progress bar).
 
     Raises :class:`ImportFileError` at the first malformed file (or refused replacement); the
     error carries the summary of what was imported before it as ``exc.summary``.
@@ -81,6 +83,9 @@ def import_police(
     summary = PoliceImportSummary(dry_run=dry_run)
     batches = discover_batches(list(paths))
     summary.skipped = [name for batch in batches for name in batch.skipped]
+    total_files = sum(len(batch.csv) + len(batch.json) for batch in batches)
+    tell = on_progress or (lambda done, total, message: None)
+    tell(0, total_files, "Reading the files")
     show = progress and sys.stdout.isatty()
     bar = (
         Progress(
@@ -122,6 +127,7 @@ def import_police(
                         summary.runs.append(_store_csv(parsed, area_index, dry_run, replace_with_fewer))
                         if bar:
                             bar.update(task, completed=parsed.rows)
+                        tell(summary.files_read, total_files, f"Stored {source.file.name}")
                     if batch.json:
                         task = bar.add_task(f"{len(batch.json)} API JSON files", total=None) if bar else None
                         api_months = _read_api_batch(batch.json)
@@ -131,6 +137,7 @@ def import_police(
                         )
                         if bar:
                             bar.update(task, total=1, completed=1)
+                        tell(summary.files_read, total_files, f"Stored {len(batch.json)} API JSON files")
                 kept = len(summary.runs)
                 checkpoints.after_commit()
     except ImportFileError as exc:
