@@ -55,6 +55,7 @@ AGENCY_ADMIN = "agency-admin"  # agency and system admins only (the audit trail,
 RECORD = "record"  # one confidential record by id: no one but whom its sharing names gets 2xx
 DJANGO_ADMIN = "django-admin"  # staff system admins only
 OWN_ACCOUNT = "own-account"  # a signed-in user's own account (second factor): anyone signed in may change it
+IMPORTER = "importer"  # loads data: analysts and system admins only (saferhood.accounts.roles.may_import)
 READS = "reads"  # a page that only reads: a POST changes no row (checked), so there is nothing to refuse
 
 ROUTES: dict[str, frozenset[str]] = {
@@ -119,13 +120,14 @@ ROUTES: dict[str, frozenset[str]] = {
         "tasking/meetings/<int:pk>/pack.pdf": {PARTNER},
         "tasking/problems/<int:pk>/": {PARTNER},
         "tasking/actions/<int:pk>/update/": {PARTNER},
+        "data/upload/": {IMPORTER},
         "": {SIGNED_IN, READS},
         "areas/<str:code>/": {SIGNED_IN, READS},
         "areas/<str:code>/download/<slug:name>.<str:fmt>": {SIGNED_IN, READS},
     }.items()
 }
 # Writes the design gives a role that otherwise only reads: analysts write the pack's commentary.
-EXTRA_WRITERS = {"tasking/meetings/<int:pk>/pack/": {"analyst"}}
+EXTRA_WRITERS = {"tasking/meetings/<int:pk>/pack/": {"analyst"}, "data/upload/": {"analyst"}}
 # ---------------------------------------------------------------------------------------------------
 
 ROLES = (
@@ -326,6 +328,7 @@ def judge(route: str, kinds: frozenset[str], role: str, method: str, response: A
         (ok and role != "anonymous" and "no-store" not in response.get("Cache-Control", ""), "no Cache-Control: no-store"),
         (ok and AGENCY_ADMIN in kinds and role not in ("agency_admin", "sysadmin"), "admin page for a non-admin"),
         (ok and DJANGO_ADMIN in kinds and role != "sysadmin", "Django admin for a non-admin"),
+        (ok and IMPORTER in kinds and role not in ("analyst", "sysadmin"), "data upload for a role that may not import"),
         (PARTNER in kinds and role == "nobody" and response.status_code != 403, "partner content with no agency"),
     ]  # fmt: skip
     found = [what for broken, what in rules if broken]
