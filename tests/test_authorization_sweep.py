@@ -121,13 +121,14 @@ ROUTES: dict[str, frozenset[str]] = {
         "tasking/problems/<int:pk>/": {PARTNER},
         "tasking/actions/<int:pk>/update/": {PARTNER},
         "data/upload/": {IMPORTER},
+        "data/refresh/": {IMPORTER},
         "": {SIGNED_IN, READS},
         "areas/<str:code>/": {SIGNED_IN, READS},
         "areas/<str:code>/download/<slug:name>.<str:fmt>": {SIGNED_IN, READS},
     }.items()
 }
 # Writes the design gives a role that otherwise only reads: analysts write the pack's commentary.
-EXTRA_WRITERS = {"tasking/meetings/<int:pk>/pack/": {"analyst"}, "data/upload/": {"analyst"}}
+EXTRA_WRITERS = {"tasking/meetings/<int:pk>/pack/": {"analyst"}, "data/upload/": {"analyst"}, "data/refresh/": {"analyst"}}
 # ---------------------------------------------------------------------------------------------------
 
 ROLES = (

@@ -55,3 +55,12 @@ def counts_import(ctx: JobContext, *, folder: str, source: str, replace_with_few
         raise _as_uploaded(exc, path) from None
     discard(path)
     return summary.render().replace(f"{path}/", "")
+
+
+@job_kind("police_refresh", title="Fetch the latest police.uk data", retry_safe=True)
+def police_refresh(ctx: JobContext) -> str:
+    """The monthly refresh (scheduled, or started from the Upload data page): every month police.uk
+    has that is not loaded, or was revised since, fetched by polygon and imported month by month."""
+    from saferhood.crime.policeuk.refresh import refresh_police
+
+    return refresh_police(on_progress=ctx.progress).render()

@@ -4,4 +4,5 @@ from saferhood.crime import views
 
 urlpatterns = [
     path("upload/", views.upload, name="data-upload"),
+    path("refresh/", views.refresh_now, name="data-refresh"),
 ]
