@@ -9,6 +9,7 @@ writes, and the tests, set) or ``production`` (the default), which refuses to st
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -140,7 +141,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # Live progress and worker heartbeats (files: readable while an import holds SQLite's write lock).
 SAFERHOOD_JOBS_DIR = Path(os.environ.get("SAFERHOOD_JOBS_DIR", BASE_DIR / "var" / "jobs"))
 # Kinds the workers queue by themselves: hourly, daily, weekly or monthly (unknown kinds are skipped).
-SAFERHOOD_SCHEDULE = {"retention": "daily", "police_refresh": "monthly"}
+SAFERHOOD_SCHEDULE = json.loads(
+    os.environ.get("SAFERHOOD_SCHEDULE", '{"retention": "daily", "police_refresh": "monthly"}')
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
