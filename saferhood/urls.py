@@ -23,5 +23,6 @@ urlpatterns = [
     path("data/", include("saferhood.crime.urls")),
     path("cctv/", include("saferhood.cctv.urls")),
     path("tasking/", include("saferhood.tasking.urls")),
+    path("jobs/", include("saferhood.jobs.urls")),
     path("", include("saferhood.dashboard.urls")),
 ]

@@ -122,13 +122,22 @@ ROUTES: dict[str, frozenset[str]] = {
         "tasking/actions/<int:pk>/update/": {PARTNER},
         "data/upload/": {IMPORTER},
         "data/refresh/": {IMPORTER},
+        # Jobs: analysts and admins (narrower than partners; the jobs tests check the roles).
+        "jobs/": {PARTNER},
+        "jobs/<int:pk>/": {PARTNER},
+        "jobs/<int:pk>/retry/": {PARTNER},
         "": {SIGNED_IN, READS},
         "areas/<str:code>/": {SIGNED_IN, READS},
         "areas/<str:code>/download/<slug:name>.<str:fmt>": {SIGNED_IN, READS},
     }.items()
 }
 # Writes the design gives a role that otherwise only reads: analysts write the pack's commentary.
-EXTRA_WRITERS = {"tasking/meetings/<int:pk>/pack/": {"analyst"}, "data/upload/": {"analyst"}, "data/refresh/": {"analyst"}}
+EXTRA_WRITERS = {
+    "tasking/meetings/<int:pk>/pack/": {"analyst"},
+    "jobs/<int:pk>/retry/": {"analyst"},
+    "data/upload/": {"analyst"},
+    "data/refresh/": {"analyst"},
+}
 # ---------------------------------------------------------------------------------------------------
 
 ROLES = (
