@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from saferhood.core.errors import ImportFileError
-from saferhood.jobs.registry import JobContext, job_kind
+from saferhood.jobs.context import JobContext
+from saferhood.jobs.registry import job_kind
 
 
 def _as_uploaded(exc: ImportFileError, folder: Path) -> ImportFileError:

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -128,7 +129,7 @@ def _receive(request: HttpRequest, guard: uploads.SizeGuard) -> HttpResponse:
         f"Uploaded {len(stored.names)} file(s), {uploads.size_in_words(stored.size)}. "
         "The import runs in the background: this page shows its progress.",
     )
-    return redirect(job.get_absolute_url())
+    return redirect(reverse("jobs-detail", args=[job.pk]))
 
 
 @import_required
@@ -137,10 +138,12 @@ def refresh_now(request: HttpRequest) -> HttpResponse:
     """Start the police.uk refresh now rather than wait for its monthly run."""
     from saferhood.jobs.services import start_job
 
-    job = start_job("police_refresh", user=request.user, params={}, label="police.uk refresh (started by hand)")
+    job = start_job(
+        "police_refresh", user=request.user, params={}, label="police.uk refresh (started by hand)"
+    )
     audit.record(AuditAction.CREATE, request=request, object_type="police.uk refresh", object_id=job.pk)
     messages.success(request, "The police.uk refresh has started: this page shows its progress.")
-    return redirect(job.get_absolute_url())
+    return redirect(reverse("jobs-detail", args=[job.pk]))
 
 
 def _start_import(request: HttpRequest, data: dict[str, Any], stored: uploads.StoredUpload):

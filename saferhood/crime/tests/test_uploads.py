@@ -8,17 +8,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
+from django.db.models import Sum
 
 from saferhood.accounts.roles import RoleCode
 from saferhood.accounts.tests.conftest import make_user
 from saferhood.core.models import AuditEvent
-from saferhood.crime.models import CrimeRecord, ImportRun
+from saferhood.crime.models import CrimeRecord, ImportRun, MonthlyCount
+from saferhood.jobs.models import Job, JobState
+from saferhood.jobs.tests.conftest import drain
 
 ROOT = Path(__file__).resolve().parents[3]
 STREET_2022 = ROOT / "demo/police-uk/police-uk-street-2022-staffs-warks-btp"
 STAFFS_01 = STREET_2022 / "2022-01/2022-01-staffordshire-street.csv"
-WARKS_01 = STREET_2022 / "2022-01/2022-01-warwickshire-street.csv"
+BTP_01 = STREET_2022 / "2022-01/2022-01-btp-street.csv"
+COUNTS = ROOT / "demo/police-uk-api-wm-lsoa21-monthly-counts-2023-2026/birmingham"
 URL = "/data/upload/"
 
 
@@ -129,8 +132,72 @@ def test_uploads_are_streamed_to_disk_never_memory(rf):
     assert MemoryFileUploadHandler not in kinds
 
 
-def independent_stored(path: Path) -> int:
-    """Rows of a street file that placement keeps: those with a location inside the partnership
-    geography (the bundled ONS LSOAs); checked against the run's own count."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return int((frame["Longitude"] != "").sum())
+def upload_and_run(client, data: dict) -> Job:
+    """Post the form as the browser does, follow to the job page, then run the queue as
+    `saferhood worker` does."""
+    answer = client.post(URL, data)
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    job = Job.objects.get(pk=int(answer["Location"].rstrip("/").rsplit("/", 1)[1]))
+    assert job.state == JobState.QUEUED
+    page = client.get(answer["Location"])
+    assert "Uploaded 1 file(s)" in page.content.decode() or "Uploaded 2 file(s)" in page.content.decode()
+    drain()
+    job.refresh_from_db()
+    return job
+
+
+@pytest.mark.django_db
+def test_an_upload_is_imported_by_a_job_with_the_clis_summary(client, upload_dir, settings, tmp_path):
+    settings.SAFERHOOD_JOBS_DIR = tmp_path / "jobs"
+    analyst = signed_in(client, RoleCode.ANALYST)
+    job = upload_and_run(client, {"what": "police", "files": [csv_upload(STAFFS_01), csv_upload(BTP_01)]})
+    assert job.state == JobState.SUCCEEDED, job.error
+    assert job.started_by == analyst and job.kind == "police_import"
+    # Independently: every row of the two real files is read; what placement stored is in the runs.
+    rows = sum(len(pd.read_csv(p, dtype=str)) for p in (STAFFS_01, BTP_01))
+    stored = CrimeRecord.objects.count()
+    assert f"Rows read:                  {rows:,}" in job.summary
+    assert f"Rows stored:                {stored:,}" in job.summary
+    assert {r.file_name.rsplit("/", 1)[-1] for r in ImportRun.objects.all()} == {
+        STAFFS_01.name,
+        BTP_01.name,
+    }
+    assert str(upload_dir) not in job.summary  # files named as uploaded, not by the server's folder
+    assert kept_files(upload_dir) == []  # imported: the upload's folder is gone
+    event = AuditEvent.objects.get(action="create", object_type="data upload")
+    assert event.object_id == str(job.pk) and event.user_id == analyst.pk
+    # The job page shows the summary to the analyst.
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert f"{rows:,}" in page
+
+
+@pytest.mark.django_db
+def test_a_corrupted_upload_is_refused_whole_with_its_line(client, upload_dir, settings, tmp_path):
+    settings.SAFERHOOD_JOBS_DIR = tmp_path / "jobs"
+    signed_in(client, RoleCode.ANALYST)
+    lines = STAFFS_01.read_bytes().split(b"\n")
+    header = lines[0].split(b",")
+    fields = lines[19].split(b",")
+    fields[header.index(b"Latitude")] = b"52.6o"  # line 20: a letter o for a zero
+    lines[19] = b",".join(fields)
+    bad = csv_upload(STAFFS_01, data=b"\n".join(lines))
+    # A good file first in the same upload: the upload is one batch, so it is not stored either.
+    job = upload_and_run(client, {"what": "police", "files": [csv_upload(BTP_01), bad]})
+    assert job.state == JobState.FAILED
+    assert job.error.startswith(f"{STAFFS_01.name}:20: column 'Latitude'")
+    assert "Nothing from this file nor from the other 1 file(s)" in job.error
+    assert ImportRun.objects.count() == 0 and CrimeRecord.objects.count() == 0
+    assert len(kept_files(upload_dir)) == 2  # a failed upload's files stay (a retry reads them again)
+
+
+@pytest.mark.django_db
+def test_counts_uploaded_under_a_source_name(client, upload_dir, settings, tmp_path):
+    settings.SAFERHOOD_JOBS_DIR = tmp_path / "jobs"
+    signed_in(client, RoleCode.SYSTEM_ADMIN)
+    month = sorted(COUNTS.glob("*.csv"))[0]
+    job = upload_and_run(client, {"what": "counts", "source": "force extract", "files": [csv_upload(month)]})
+    assert job.state == JobState.SUCCEEDED, job.error
+    frame = pd.read_csv(month)
+    total = int(MonthlyCount.objects.filter(source="force extract").aggregate(n=Sum("count"))["n"])
+    assert total == int(frame["crime_count"].sum())
+    assert f"{len(frame):,}" in job.summary
