@@ -290,6 +290,10 @@ SAFERHOOD_AUDIT_CHECKPOINT_DIR = Path(
 SAFERHOOD_UPLOAD_DIR = Path(os.environ.get("SAFERHOOD_UPLOAD_DIR", BASE_DIR / "var" / "uploads"))
 SAFERHOOD_UPLOAD_MAX_BYTES = int(os.environ.get("SAFERHOOD_UPLOAD_MAX_BYTES", 2 * 1024**3))
 FILE_UPLOAD_TEMP_DIR = str(SAFERHOOD_UPLOAD_DIR / ".incoming")
+try:  # Django's checks refuse to start without it; an unwritable place is then reported by them
+    Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
 
 # --- API rate limits and analysis budget (docs/adr/0004-public-area-data.md) ---------------------
 # Per client: anonymous by address (honouring SAFERHOOD_TRUSTED_PROXIES), signed in by user.
