@@ -31,7 +31,7 @@ help:
 	@echo "make test      set everything up and run the whole test suite (SQLite, then PostgreSQL)"
 	@echo "make bench     run the benchmarks (results in benchmarks/results/)"
 
-install: .venv/.saferhood-installed .venv/.saferhood-compiled $(GOVUK_DST)/.installed
+install: .venv/.saferhood-installed .venv/.saferhood-compiled $(GOVUK_DST)/.installed $(GOVUK_DST)/.maps
 	@# Our own sources change between installs: compile them on every install (only changed files
 	@# are rewritten). Python reads .pyc files even where PYTHONDONTWRITEBYTECODE forbids writing them.
 	@env -u PYTHONDONTWRITEBYTECODE $(PY) -m compileall -q saferhood
@@ -69,6 +69,11 @@ $(GOVUK_DST)/.installed: node_modules/.saferhood-installed
 	cp -r $(GOVUK_SRC)/assets $(GOVUK_DST)/assets
 	cp $(GOVUK_SRC)/govuk-frontend.min.js $(GOVUK_DST)/
 	sed 's#url(/assets/#url(/static/govuk/assets/#g' $(GOVUK_SRC)/govuk-frontend.min.css > $(GOVUK_DST)/govuk-frontend.min.css
+	@touch $@
+
+# The source maps the minified files name: collectstatic's hashed names need every file referenced.
+$(GOVUK_DST)/.maps: $(GOVUK_DST)/.installed
+	cp $(GOVUK_SRC)/govuk-frontend.min.css.map $(GOVUK_SRC)/govuk-frontend.min.js.map $(GOVUK_DST)/
 	@touch $@
 
 # --- Run -----------------------------------------------------------------------------------------
