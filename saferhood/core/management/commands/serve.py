@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
 
 from saferhood.core.gunicorn_conf import default_workers
 
@@ -102,6 +106,20 @@ class Command(BaseCommand):
         )
         parser.add_argument("--threads", type=int, default=None, help="threads per worker (default 2)")
         parser.add_argument(
+            "--before",
+            action="append",
+            default=[],
+            metavar="COMMAND",
+            help='a saferhood command to run first, in this process (repeatable; e.g. "migrate --no-input"): '
+            "saves starting Python once per step",
+        )
+        parser.add_argument(
+            "--ready-message",
+            action="append",
+            default=[],
+            help="a line printed once the server answers (repeatable)",
+        )
+        parser.add_argument(
             "--no-worker",
             action="store_true",
             help="serve pages only; run `saferhood worker` elsewhere (several servers, one queue)",
@@ -110,6 +128,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if options["workers"] < 1:
             raise CommandError("--workers must be at least 1")
+        for step in options["before"]:
+            name, *arguments = shlex.split(step)
+            call_command(name, *arguments, stdout=self.stdout, stderr=self.stderr)
+        connections.close_all()  # the children open their own
         env = child_environment()
         check_static_ready(env)
         children = {
@@ -117,14 +139,29 @@ class Command(BaseCommand):
         }
         if not options["no_worker"]:
             children["job worker"] = worker_command()
-        raise SystemExit(Supervisor(children, env, self.stdout, self.stderr).run())
+        raise SystemExit(
+            Supervisor(
+                children, env, options["bind"], self.stdout, self.stderr, options["ready_message"]
+            ).run()
+        )
 
 
 class Supervisor:
     """Start the children, forward stop signals to them, stop them all when one stops."""
 
-    def __init__(self, commands: dict[str, list[str]], env: dict[str, str], stdout, stderr) -> None:
+    def __init__(
+        self,
+        commands: dict[str, list[str]],
+        env: dict[str, str],
+        bind: str,
+        stdout,
+        stderr,
+        ready_message: list[str] | None = None,
+    ) -> None:
         self.commands = commands
+        self.bind = bind
+        self.ready_message = ready_message or []
+        self.announced = False
         self.env = env
         self.stdout = stdout
         self.stderr = stderr
@@ -145,6 +182,8 @@ class Supervisor:
             self.stdout.write(f"Started the {name}: pid {self.processes[name].pid}")
         self.stdout.flush()
         while True:
+            if not self.announced:
+                self._announce_when_listening()
             if self.signals:
                 return self._stop_all(first=self.signals[0])
             for name, process in self.processes.items():
@@ -157,6 +196,22 @@ class Supervisor:
                     self._stop_all(first=signal.SIGTERM)
                     return 1
             time.sleep(0.2)
+
+    def _announce_when_listening(self) -> None:
+        host, _, port = self.bind.rpartition(":")
+        if not port.isdigit():  # a unix socket: nothing to knock on
+            self.announced = True
+            return
+        try:
+            with socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=0.2):
+                pass
+        except OSError:
+            return
+        self.announced = True
+        self.stdout.write(f"Saferhood is serving at http://{self.bind}/ (Ctrl-C stops it).")
+        for line in self.ready_message:
+            self.stdout.write(line)
+        self.stdout.flush()
 
     def _send(self, signum: int) -> None:
         for process in self.processes.values():
