@@ -213,8 +213,14 @@ if SAFERHOOD_CACHE not in _CACHE_BACKENDS:
     raise ImproperlyConfigured(
         f"SAFERHOOD_CACHE={SAFERHOOD_CACHE!r}: use one of {', '.join(_CACHE_BACKENDS)}."
     )
-# A bucket per client: room for many clients before the oldest are culled.
-CACHES = {"default": {**_CACHE_BACKENDS[SAFERHOOD_CACHE], "OPTIONS": {"MAX_ENTRIES": 20000}}}
+# A bucket per client: room for many clients before a third are culled (a culled bucket starts
+# full again). The file cache lists its folder on every write, so it keeps fewer.
+CACHES = {
+    "default": {
+        **_CACHE_BACKENDS[SAFERHOOD_CACHE],
+        "OPTIONS": {"MAX_ENTRIES": 5000 if SAFERHOOD_CACHE == "file" else 20000},
+    }
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60  # the longest a session lasts, however active
