@@ -154,3 +154,17 @@ def test_serve_refuses_to_start_without_collected_static_files(tmp_path: Path) -
     )
     assert done.returncode != 0
     assert "collectstatic" in done.stderr
+
+
+def test_sigterm_stops_both_as_systemd_or_docker_stop_it(site: dict[str, str]) -> None:
+    port = free_port()
+    serve = _start(site, port, "--workers", "1")
+    pids = _pids(serve)
+    wait_for(f"http://127.0.0.1:{port}/healthz", 60, serve)
+    everyone = [*pids.values(), *children(pids["web server (gunicorn)"])]
+    serve.send_signal(signal.SIGTERM)
+    assert serve.wait(timeout=60) == 0
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in everyone) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [pid for pid in everyone if alive(pid)] == []
