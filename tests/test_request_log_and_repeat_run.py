@@ -48,12 +48,23 @@ def test_a_signed_in_request_is_logged_with_the_user_id_and_no_query_values(
     assert response["X-Request-ID"] == line["request_id"]
 
 
-def test_a_proxys_request_id_is_kept_and_a_forged_one_replaced(db, client, request_lines) -> None:
-    kept = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a9c21-0001"})
+def test_a_trusted_proxys_request_id_is_kept_and_any_other_replaced(
+    db, client, settings, request_lines
+) -> None:
+    settings.SAFERHOOD_TRUSTED_PROXIES = ["10.0.0.0/24"]
+    proxy = {"REMOTE_ADDR": "10.0.0.7"}
+    kept = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a9c21-0001"}, **proxy)
     assert kept["X-Request-ID"] == "lb-7f3a9c21-0001"
-    forged = client.get("/healthz", headers={"X-Request-ID": 'x", "user": 1, "y": "'})
+    forged = client.get("/healthz", headers={"X-Request-ID": 'x", "user": 1, "y": "'}, **proxy)
     assert forged["X-Request-ID"] != 'x", "user": 1, "y": "' and len(forged["X-Request-ID"]) == 32
-    assert [line["request_id"] for line in request_lines] == [kept["X-Request-ID"], forged["X-Request-ID"]]
+    # The same id straight from a client (not through the proxy) is not believed.
+    direct = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a9c21-0001"}, REMOTE_ADDR="192.0.2.9")
+    assert direct["X-Request-ID"] != "lb-7f3a9c21-0001"
+    assert [line["request_id"] for line in request_lines] == [
+        kept["X-Request-ID"],
+        forged["X-Request-ID"],
+        direct["X-Request-ID"],
+    ]
     assert all(line["user"] == "anonymous" for line in request_lines)
 
 

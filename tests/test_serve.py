@@ -27,7 +27,8 @@ pytestmark = pytest.mark.sqlite_file
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     where = tmp_path_factory.mktemp("serve")
-    env = site_env(where, SAFERHOOD_API_RATE_ANON="4/min")
+    # The test itself is the trusted proxy whose X-Request-ID the log keeps.
+    env = site_env(where, SAFERHOOD_API_RATE_ANON="4/min", SAFERHOOD_TRUSTED_PROXIES="127.0.0.1")
     saferhood(env, "migrate", "--no-input", "-v0")
     saferhood(env | {"SAFERHOOD_STATIC_MANIFEST": "1"}, "collectstatic", "--no-input", "-v0")
     return env

@@ -6,12 +6,15 @@ for as long as they are kept), the status, the server time in milliseconds and t
 ``anonymous``. gunicorn's own access log is off (``saferhood/core/gunicorn_conf.py``), so each
 request is logged once.
 
-The request id is the ``X-Request-ID`` a proxy in front set (when it looks like one), else a new
-one; it is sent back in the answer's ``X-Request-ID`` so a user's report can be matched to its line.
+The request id is the ``X-Request-ID`` set by a proxy in front (only one listed in
+``SAFERHOOD_TRUSTED_PROXIES``, and only when it looks like an id), else a new one; it is sent back in
+the answer's ``X-Request-ID`` so a user's report can be matched to its line. The client's address
+is not logged: it is personal data, and the logs are kept longer than it is needed.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
@@ -19,7 +22,9 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger("saferhood.request")
@@ -28,9 +33,25 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
+@lru_cache(maxsize=8)
+def _networks(configured: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in configured)
+
+
+def _from_trusted_proxy(request: HttpRequest) -> bool:
+    try:
+        peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(peer in net for net in _networks(tuple(settings.SAFERHOOD_TRUSTED_PROXIES)))
+
+
 def request_id(request: HttpRequest) -> str:
+    """The trusted proxy's id for the request, else a new one (a client cannot choose its line's id)."""
     given = request.headers.get(REQUEST_ID_HEADER, "")
-    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    if given and _REQUEST_ID.fullmatch(given) and _from_trusted_proxy(request):
+        return given
+    return uuid.uuid4().hex
 
 
 def _user(request: HttpRequest) -> int | str:
