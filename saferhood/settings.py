@@ -197,10 +197,18 @@ else:
 # database, `saferhood createcachetable`: shared by every server on one PostgreSQL), "file" (files
 # under SAFERHOOD_CACHE_DIR: shared by the processes of one server, and never waits for the SQLite
 # write lock an import holds) or "memory" (one per process: a single process only). The default
-# follows the database: file with SQLite (one server by nature), database with PostgreSQL.
+# follows the database: file with SQLite (one server by nature), database with PostgreSQL. The
+# files sit beside the SQLite file they serve (var/saferhood-cache), so another database (a test's,
+# a second checkout's) never shares a running server's rate limits.
 _IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+_SQLITE_FILE = Path(DATABASES["default"]["NAME"]) if _IS_SQLITE and DATABASES["default"]["NAME"] else None
 SAFERHOOD_CACHE = os.environ.get("SAFERHOOD_CACHE", "file" if _IS_SQLITE else "database")
-SAFERHOOD_CACHE_DIR = Path(os.environ.get("SAFERHOOD_CACHE_DIR", BASE_DIR / "var" / "cache"))
+SAFERHOOD_CACHE_DIR = Path(
+    os.environ.get(
+        "SAFERHOOD_CACHE_DIR",
+        _SQLITE_FILE.with_name(f"{_SQLITE_FILE.stem}-cache") if _SQLITE_FILE else BASE_DIR / "var" / "cache",
+    )
+)
 _CACHE_BACKENDS = {
     "database": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "saferhood_cache"},
     "file": {
