@@ -201,7 +201,8 @@ else:
 # files sit beside the SQLite file they serve (var/saferhood-cache), so another database (a test's,
 # a second checkout's) never shares a running server's rate limits.
 _IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
-_SQLITE_FILE = Path(DATABASES["default"]["NAME"]) if _IS_SQLITE and DATABASES["default"]["NAME"] else None
+_SQLITE_NAME = str(DATABASES["default"]["NAME"] or "") if _IS_SQLITE else ""
+_SQLITE_FILE = Path(_SQLITE_NAME) if _SQLITE_NAME and ":memory:" not in _SQLITE_NAME else None
 SAFERHOOD_CACHE = os.environ.get("SAFERHOOD_CACHE", "file" if _IS_SQLITE else "database")
 SAFERHOOD_CACHE_DIR = Path(
     os.environ.get(
