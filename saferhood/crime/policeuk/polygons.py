@@ -127,8 +127,9 @@ def partnership_boundaries(lad_codes: list[str]) -> dict[str, str]:
         whole = Area.objects.filter(code=lad, level=AreaLevel.LAD).exclude(boundary="").first()
         if whole is None:
             raise NoBoundaryError(
-                f"no ward boundaries for local authority {lad} (SAFERHOOD_PARTNERSHIP_LADS): import them "
-                "with `saferhood import geography` before fetching from police.uk"
+                f"no boundary for local authority {lad} (SAFERHOOD_PARTNERSHIP_LADS) nor for any of its "
+                "wards: police.uk is asked by polygon, so import its ward boundaries (GeoJSON) with "
+                "`saferhood import geography` first"
             )
         found[lad] = whole.boundary
     return dict(sorted(found.items()))

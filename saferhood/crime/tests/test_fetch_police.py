@@ -18,6 +18,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from shapely.geometry import shape
 
+from saferhood.crime.importers import import_police
 from saferhood.crime.models import CRIME_TYPES, CrimeRecord, ImportRun
 from saferhood.crime.policeuk.refresh import RefreshError, refresh_police
 from saferhood.crime.tests.policeuk_replay import SANDWELL_API, ReplayPoliceUk, load_records
@@ -203,3 +204,51 @@ def test_requests_keep_to_the_rate_limit(db, police_uk, settings):
 def test_a_month_police_uk_does_not_publish_is_refused(db, police_uk):
     with pytest.raises(CommandError, match="publishes no street-level crime for 2017-01"):
         fetch("--month", "2017-01")
+
+
+STAFFS_2022_01 = (
+    ROOT / "demo/police-uk/police-uk-street-2022-staffs-warks-btp/2022-01/2022-01-staffordshire-street.csv"
+)
+
+
+def test_a_month_held_by_the_home_forces_street_file_is_not_fetched(db, police_uk, settings):
+    import_police([STAFFS_2022_01], progress=False)
+    police_uk.latest, police_uk.months = "2022-01", ["2022-01"]
+
+    settings.SAFERHOOD_PARTNERSHIP_LADS = ["E07000192"]  # Cannock Chase: Staffordshire Police's
+    summary = refresh_police()
+
+    assert [(m.month, m.action, m.reason) for m in summary.months] == [
+        ("2022-01", "skipped", "held by the police.uk street files")
+    ]
+    assert police_uk.crimes_requests() == []
+
+    # A Staffordshire record placed in Sandwell does not make Sandwell's month.
+    assert CrimeRecord.objects.filter(month="2022-01", lad_code="E08000028").count() == 1
+    settings.SAFERHOOD_PARTNERSHIP_LADS = ["E08000028"]
+    summary = refresh_police(months=["2022-01"])
+
+    assert [(m.month, m.action) for m in summary.months] == [("2022-01", "no records")]
+    assert police_uk.crimes_requests()
+
+
+def test_a_month_imported_by_hand_is_left_alone(db, police_uk):
+    import_police([SANDWELL_API], progress=False)
+    calls = []
+
+    summary = refresh_police(on_progress=lambda done, total, message: calls.append((done, total, message)))
+
+    assert [(m.month, m.action) for m in summary.months] == [(MONTH, "skipped")]
+    assert "imported by hand" in summary.months[0].reason
+    assert police_uk.crimes_requests() == []
+    assert calls[-1] == (0, 0, "Nothing to fetch")
+
+
+def test_progress_is_reported_per_polygon_for_the_job_page(db, police_uk):
+    calls = []
+
+    refresh_police(on_progress=lambda done, total, message: calls.append((done, total, message)))
+
+    polygons = [c for c in calls if c[2].startswith(f"{MONTH}: E05")]
+    assert len(polygons) == 24 and all(c[:2] == (0, 1) for c in polygons)
+    assert calls[-1] == (1, 1, "Done")
