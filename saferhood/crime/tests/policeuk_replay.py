@@ -3,7 +3,8 @@
 It serves the Sandwell June 2018 ward files bundled in demo/ (police.uk API output, OGL v3.0;
 see that folder's SOURCE.md): each crime once (by ``id``), found by point in the polygon a
 request sends, as police.uk does. A test can make it answer 503 above a number of records (the
-API's "more than 10,000 crimes"), queue faults (a 429 with Retry-After, a body cut short, a 500),
+API's "more than 10,000 crimes"), queue faults (a 429 with Retry-After, a connection cut mid-body, a whole answer whose JSON
+stops half way, a 500),
 or die after a number of polygon answers. Every request is logged. Tests never touch the internet.
 """
 
@@ -157,9 +158,12 @@ class ReplayPoliceUk:
                     self._send(503, b"")
                     return
                 self._log(200, form)
+                body = json.dumps(found).encode()
                 with replay._lock:
-                    if fault != "truncated":
+                    if fault not in ("truncated", "garbled"):
                         replay.answered += 1
-                self._send(200, json.dumps(found).encode(), cut=fault == "truncated")
+                if fault == "garbled":  # whole as HTTP goes, but the JSON stops half way
+                    body = body[: len(body) // 2]
+                self._send(200, body, cut=fault == "truncated")
 
         return Handler

@@ -70,3 +70,31 @@ def test_retry_after_in_seconds_or_as_a_date():
     assert retry_after_seconds("7") == 7.0
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
     assert retry_after_seconds(None) is None and retry_after_seconds("soon") is None
+
+
+def test_a_month_keeps_each_crime_once_under_the_first_area_that_brought_it(tmp_path):
+    from saferhood.crime.policeuk.state import MonthFolder
+
+    folder = MonthFolder.open(tmp_path, "2018-06", "2018-06", "digest")
+    folder.store_piece("E05001260", [{"id": 2, "month": "2018-06"}, {"id": 1, "month": "2018-06"}])
+    folder.store_piece("E05001261-0", [{"id": 2, "month": "2018-06"}, {"id": 3, "month": "2018-06"}])
+    folder.store_piece("E05001261-1", [{"id": 3, "month": "2018-06"}])
+    folder.store_piece("E05001262", [{"id": 1, "month": "2018-06"}])  # nothing of its own
+
+    files = folder.assemble(
+        [
+            ("E05001260", "E05001260"),
+            ("E05001261", "E05001261-0"),
+            ("E05001261", "E05001261-1"),
+            ("E05001262", "E05001262"),
+        ]
+    )
+
+    held = {area: [r["id"] for r in json.loads(path.read_bytes())] for area, path in files.items()}
+    assert held == {"E05001260": [1, 2], "E05001261": [3]}  # no empty file: the importer refuses []
+    assert (folder.records, folder.duplicates) == (3, 3)
+    assert sorted(p.name for p in folder.import_dir.iterdir()) == sorted(p.name for p in files.values())
+    reopened = MonthFolder.open(tmp_path, "2018-06", "2018-06", "digest")
+    assert reopened.complete and reopened.holds("E05001261-1")
+    # Another publication's answers are out of date: the folder starts again.
+    assert not MonthFolder.open(tmp_path, "2018-06", "2018-07", "digest").holds("E05001260")

@@ -77,7 +77,7 @@ def fetch(*args: str) -> str:
 
 def test_fetch_loads_the_month_as_the_files_give_it_then_fetches_nothing(db, police_uk, expected):
     police_uk.too_many = 150  # West Bromwich Central (292) and others must be split
-    police_uk.faults = ["429", "truncated"]
+    police_uk.faults = ["429", "ok", "truncated", "ok", "garbled"]  # each retried, none 3 times
 
     text = fetch()
 
@@ -88,6 +88,8 @@ def test_fetch_loads_the_month_as_the_files_give_it_then_fetches_nothing(db, pol
     assert len(set(ids)) == len(ids)  # each crime once, though split pieces and wards overlap
     statuses = [e.status for e in police_uk.crimes_requests()]
     assert 503 in statuses and 429 in statuses
+    answered = [e.poly for e in police_uk.crimes_requests() if e.status == 200]
+    assert len(answered) - len(set(answered)) == 2  # the cut and the garbled answer, asked again
     # The 429 said Retry-After: 1, and the retry waited for it.
     log = police_uk.crimes_requests()
     limited = next(i for i, e in enumerate(log) if e.status == 429)
@@ -127,6 +129,24 @@ def test_an_interrupted_fetch_resumes_with_only_the_missing_polygons(db, police_
     assert len(second) == len(set(second)) == 24 - 7
     (month,) = summary.fetched
     assert (month.pieces_reused, month.pieces_fetched) == (7, 17)
+    assert stored_by_type().to_dict() == expected.to_dict()
+
+
+def test_a_resumed_fetch_remembers_which_polygons_it_split(db, police_uk, expected):
+    police_uk.too_many = 100
+    police_uk.die_after = 20
+
+    with pytest.raises(RefreshError):
+        refresh_police()
+
+    asked = {e.poly for e in police_uk.crimes_requests() if e.status in (200, 503)}
+    assert any(e.status == 503 for e in police_uk.crimes_requests())
+    police_uk.die_after = None
+    start = len(police_uk.crimes_requests())
+    refresh_police()
+
+    again = [e.poly for e in police_uk.crimes_requests()[start:]]
+    assert again and not asked & set(again)  # neither an answer held nor a polygon known too big
     assert stored_by_type().to_dict() == expected.to_dict()
 
 
