@@ -22,8 +22,10 @@ of crimes only, not of stop and search or outcomes (those come from the police.u
 
 from __future__ import annotations
 
+import fcntl
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -136,15 +138,36 @@ def refresh_police(
     client = client_from_settings()
     summary = RefreshSummary(base_url=client.base_url, dry_run=dry_run)
     progress = on_progress or (lambda done, total, message: None)
+    root = Path(settings.SAFERHOOD_FETCH_DIR)
     try:
-        _refresh(client, summary, months, dry_run, progress, replace_with_fewer)
-    except (PoliceUkError, NoBoundaryError, ImportFileError) as exc:
+        with only_refresh(root):
+            try:
+                _refresh(client, summary, months, dry_run, progress, replace_with_fewer)
+            finally:
+                summary.requests, summary.retries = client.requests, client.retries
+                _log(summary)
+    except (PoliceUkError, NoBoundaryError, ImportFileError, BlockingIOError) as exc:
         summary.error = str(exc)
         raise RefreshError(str(exc), summary) from exc
-    finally:
-        summary.requests, summary.retries = client.requests, client.retries
-        _log(summary)
     return summary
+
+
+@contextmanager
+def only_refresh(root: Path) -> Iterator[None]:
+    """Hold the fetch folder's lock: a second refresh (the schedule and the Jobs page at once)
+    would write the same month's answers. The lock goes with the process, however it ends."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BlockingIOError(
+                f"another police.uk refresh is running (it holds {root / '.lock'}); try again when it ends"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _refresh(client, summary, months, dry_run, progress, replace_with_fewer) -> None:

@@ -167,3 +167,21 @@ class ReplayPoliceUk:
                 self._send(200, body, cut=fault == "truncated")
 
         return Handler
+
+
+if __name__ == "__main__":  # python -m saferhood.crime.tests.policeuk_replay [--port N]
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Answer like police.uk from the bundled Sandwell API files")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--too-many", type=int, default=None, help="answer 503 above this many records")
+    args = parser.parse_args()
+    replay = ReplayPoliceUk(load_records())
+    replay._server.server_close()
+    replay._server = ThreadingHTTPServer(("127.0.0.1", args.port), replay._handler())
+    replay.too_many = args.too_many
+    print(f"police.uk replay on {replay.url} (Ctrl-C stops it)", flush=True)
+    try:
+        replay._server.serve_forever()
+    except KeyboardInterrupt:
+        pass

@@ -272,3 +272,14 @@ def test_progress_is_reported_per_polygon_for_the_job_page(db, police_uk):
     polygons = [c for c in calls if c[2].startswith(f"{MONTH}: E05")]
     assert len(polygons) == 24 and all(c[:2] == (0, 1) for c in polygons)
     assert calls[-1] == (1, 1, "Done")
+
+
+def test_a_second_refresh_at_the_same_time_is_refused(db, police_uk, settings):
+    from saferhood.crime.policeuk.refresh import only_refresh
+
+    with only_refresh(settings.SAFERHOOD_FETCH_DIR):
+        with pytest.raises(RefreshError, match="another police.uk refresh is running"):
+            refresh_police()
+    assert police_uk.log == []
+    refresh_police()  # the lock went with the first
+    assert CrimeRecord.objects.filter(month=MONTH).exists()
