@@ -6,14 +6,15 @@ asked for), except one that is
 
 - **held by the street files**: every partnership local authority has its own force's street
   file for the month (coverage prefers those; the API holds the same crimes);
-- **loaded by hand**: its API records came from files imported with ``import police``;
-- **up to date**: its API records were fetched under the newest publication, or under an older
-  one but the month is older than ``SAFERHOOD_POLICE_UK_REVISE_MONTHS`` before the newest.
+- **up to date**: its API records were fetched under the newest publication;
+- **out of the revision window**: its API records were fetched under an older publication, or
+  came from API files imported by hand (publication unknown), and the month is not one of the
+  newest ``SAFERHOOD_POLICE_UK_REVISE_MONTHS``.
 
 *Revised* means: police.uk has published since we fetched the month. The API says only which
 month is newest, not what changed, and forces revise recent months with each publication, so a
-month within the revision window that was fetched under an older publication is fetched again
-and replaces what we hold. The publication a run was fetched under is in its file name
+month within the revision window that was fetched under an older publication (or imported by
+hand, publication unknown) is fetched again and replaces what we hold, ward by ward. The publication a run was fetched under is in its file name
 (``state.publication_of``), so the decision reads the database, not the fetch folder.
 
 Only street-level crimes and ASB (``crimes-street``) are fetched: the importer stores API JSON
@@ -257,14 +258,16 @@ def _decide(month: str, latest: str, lads: list[str]) -> tuple[str, bool]:
             return f"police.uk has no records in the partnership's wards (publication {latest})", False
         return "not loaded", True
     fetched_under = [publication_of(name) for _, kind, _, name in rows if kind == RecordKind.API]
-    if any(p is None for p in fetched_under):
-        return "loaded from files imported by hand (saferhood import police)", False
-    oldest = min(fetched_under)  # type: ignore[type-var]
-    if oldest >= latest:
+    by_hand = any(p is None for p in fetched_under)
+    oldest = None if by_hand else min(fetched_under)  # type: ignore[type-var]
+    if oldest is not None and oldest >= latest:
         return f"up to date (fetched under publication {oldest})", False
+    held = "loaded from API files imported by hand" if by_hand else f"fetched under publication {oldest}"
     window = settings.SAFERHOOD_POLICE_UK_REVISE_MONTHS
     if month_index(month) <= month_index(latest) - window:
-        return f"fetched under publication {oldest}; older than the {window}-month revision window", False
+        return f"{held}; older than the {window}-month revision window", False
+    if by_hand:
+        return f"{held} (publication unknown); within the {window}-month revision window", True
     return f"police.uk has published {latest} since this month was fetched ({oldest}): forces revise", True
 
 

@@ -252,16 +252,29 @@ def test_a_month_held_by_the_home_forces_street_file_is_not_fetched(db, police_u
     assert police_uk.crimes_requests()
 
 
-def test_a_month_imported_by_hand_is_left_alone(db, police_uk):
-    import_police([SANDWELL_API], progress=False)
+def test_a_recent_month_imported_by_hand_is_fetched_again_an_older_one_left_alone(
+    db, police_uk, settings, expected
+):
+    import_police([SANDWELL_API], progress=False)  # what `make run` loads: of unknown publication
+    settings.SAFERHOOD_POLICE_UK_REVISE_MONTHS = 0
     calls = []
 
     summary = refresh_police(on_progress=lambda done, total, message: calls.append((done, total, message)))
 
     assert [(m.month, m.action) for m in summary.months] == [(MONTH, "skipped")]
-    assert "imported by hand" in summary.months[0].reason
+    assert "imported by hand" in summary.months[0].reason and "revision window" in summary.months[0].reason
     assert police_uk.crimes_requests() == []
     assert calls[-1] == (0, 0, "Nothing to fetch")
+
+    settings.SAFERHOOD_POLICE_UK_REVISE_MONTHS = 1
+    summary = refresh_police()
+
+    (month,) = summary.fetched
+    assert month.action == "imported" and "publication unknown" in month.reason
+    assert stored_by_type().to_dict() == expected.to_dict()  # every ward's run replaced
+    runs = ImportRun.objects.current().filter(kind="api", month=MONTH)
+    assert runs.count() == 24 and all(r.file_name.endswith(f"_published-{MONTH}.json") for r in runs)
+    assert not refresh_police().fetched
 
 
 def test_progress_is_reported_per_polygon_for_the_job_page(db, police_uk):
