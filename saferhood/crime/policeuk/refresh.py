@@ -178,6 +178,8 @@ def _refresh(client, summary, months, dry_run, progress, replace_with_fewer) -> 
     progress(0, None, "Asking police.uk what it publishes")
     summary.latest = latest = client.last_updated()
     available = [m for m in client.street_dates() if m <= latest]
+    if not available:
+        raise PoliceUkError(f"{client.base_url}/crimes-street-dates: police.uk lists no month up to {latest}")
     if months:
         missing = sorted(set(months) - set(available))
         if missing:
