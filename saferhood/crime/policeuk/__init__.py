@@ -1,7 +1,7 @@
-"""The monthly police.uk refresh: ask the police.uk API what is new and load it.
+"""The monthly police.uk refresh: which months to fetch for the partnership, and their import.
 
-``client`` talks to the API (rate limited by ``limiter``, retrying what can be retried),
-``polygons`` turns the partnership's ward boundaries into the API's ``poly`` areas and splits one
-that holds too many crimes, ``state`` keeps each answer on disk so an interrupted fetch resumes,
-and ``refresh`` decides which months to fetch and imports them through the police.uk importer.
+``refresh`` decides which months police.uk has that we lack (or may have revised), asks
+``saferhood.policeapi`` (the client, the polygons, the answers on disk) for each, and imports them
+through the police.uk importer; ``polygons`` finds the partnership's boundaries; ``forces`` each
+local authority's own police force.
 """

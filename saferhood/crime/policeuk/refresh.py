@@ -38,17 +38,12 @@ from saferhood.core.errors import ImportFileError
 from saferhood.core.months import is_month, month_index
 from saferhood.crime.importers.summary import PoliceImportSummary
 from saferhood.crime.models import ImportStatus, RecordKind, RunCoverage
-from saferhood.crime.policeuk.client import PoliceUkClient, PoliceUkError, TooManyRecords
 from saferhood.crime.policeuk.forces import home_forces
-from saferhood.crime.policeuk.limiter import TokenBucket
-from saferhood.crime.policeuk.polygons import (
-    NoBoundaryError,
-    Piece,
-    area_pieces,
-    boundaries_digest,
-    partnership_boundaries,
-)
-from saferhood.crime.policeuk.state import MonthFolder, publication_of, write_atomically
+from saferhood.crime.policeuk.polygons import NoBoundaryError, partnership_boundaries
+from saferhood.policeapi.client import PoliceUkClient, PoliceUkError, TooManyRecords
+from saferhood.policeapi.limiter import TokenBucket
+from saferhood.policeapi.pieces import Piece, area_pieces, boundaries_digest
+from saferhood.policeapi.state import MonthFolder, publication_of, write_atomically
 
 Progress = Callable[[int, int | None, str], None]
 

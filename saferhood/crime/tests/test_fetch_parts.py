@@ -8,9 +8,9 @@ from pathlib import Path
 import shapely
 from shapely.geometry import shape
 
-from saferhood.crime.policeuk.client import retry_after_seconds
-from saferhood.crime.policeuk.limiter import TokenBucket
-from saferhood.crime.policeuk.polygons import Piece, area_pieces
+from saferhood.policeapi.client import retry_after_seconds
+from saferhood.policeapi.limiter import TokenBucket
+from saferhood.policeapi.pieces import Piece, area_pieces
 
 ROOT = Path(__file__).resolve().parents[3]
 SANDWELL_WARDS = ROOT / "demo/geography/ons-census-merged-wards-2011-west-midlands/E08000028.geojson"
@@ -73,7 +73,7 @@ def test_retry_after_in_seconds_or_as_a_date():
 
 
 def test_a_month_keeps_each_crime_once_under_the_first_area_that_brought_it(tmp_path):
-    from saferhood.crime.policeuk.state import MonthFolder
+    from saferhood.policeapi.state import MonthFolder
 
     folder = MonthFolder.open(tmp_path, "2018-06", "2018-06", "digest")
     folder.store_piece("E05001260", [{"id": 2, "month": "2018-06"}, {"id": 1, "month": "2018-06"}])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import email.utils
 import http.client
 import json
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -20,9 +21,10 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from saferhood.core.months import is_month
-from saferhood.crime.policeuk.limiter import TokenBucket
+from saferhood.policeapi.limiter import TokenBucket
 
+# YYYY-MM (this package imports nothing of Saferhood's, so not core.months).
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 USER_AGENT = "Saferhood (community safety partnership; monthly police.uk refresh)"
 
 
@@ -65,7 +67,7 @@ class PoliceUkClient:
         answer = self._request("crime-last-updated")
         date = answer.get("date") if isinstance(answer, dict) else None
         month = date[:7] if isinstance(date, str) else ""
-        if not is_month(month):
+        if not MONTH_RE.match(month):
             raise PoliceUkError(
                 f"{self._url('crime-last-updated')}: expected {{'date': 'YYYY-MM-DD'}}, found {answer!r:.80}"
             )
@@ -75,7 +77,7 @@ class PoliceUkClient:
         """Every month police.uk has street-level crime for (``crimes-street-dates``), oldest first."""
         answer = self._request("crimes-street-dates")
         months = [d.get("date") for d in answer if isinstance(d, dict)] if isinstance(answer, list) else []
-        if not months or not all(isinstance(m, str) and is_month(m) for m in months):
+        if not months or not all(isinstance(m, str) and MONTH_RE.match(m) for m in months):
             raise PoliceUkError(
                 f"{self._url('crimes-street-dates')}: expected a list of {{'date': 'YYYY-MM'}}, "
                 f"found {answer!r:.80}"
