@@ -283,6 +283,22 @@ SAFERHOOD_DEMO_DIR = Path(os.environ.get("SAFERHOOD_DEMO_DIR", BASE_DIR / "demo"
 SAFERHOOD_IMPORT_MIN_REPLACEMENT_SHARE = float(
     os.environ.get("SAFERHOOD_IMPORT_MIN_REPLACEMENT_SHARE", "0.5")
 )
+# The monthly police.uk refresh (`saferhood fetch police`, saferhood/crime/policeuk/): the API's
+# address, its published rate limit (15 requests/s, burst 30), retries (attempts per request, the
+# first back-off in seconds, doubling; the longest wait accepted, e.g. a 429's Retry-After), how
+# far back a newer publication makes us fetch a month again (forces revise recent months), how
+# small a polygon that answers 503 may be cut, and where answers are kept so a fetch resumes.
+SAFERHOOD_POLICE_UK_URL = os.environ.get("SAFERHOOD_POLICE_UK_URL", "https://data.police.uk/api")
+SAFERHOOD_POLICE_UK_RATE = float(os.environ.get("SAFERHOOD_POLICE_UK_RATE", "15"))
+SAFERHOOD_POLICE_UK_BURST = int(os.environ.get("SAFERHOOD_POLICE_UK_BURST", "30"))
+SAFERHOOD_POLICE_UK_ATTEMPTS = int(os.environ.get("SAFERHOOD_POLICE_UK_ATTEMPTS", "5"))
+SAFERHOOD_POLICE_UK_BACKOFF = float(os.environ.get("SAFERHOOD_POLICE_UK_BACKOFF", "2"))
+SAFERHOOD_POLICE_UK_MAX_WAIT = float(os.environ.get("SAFERHOOD_POLICE_UK_MAX_WAIT", "300"))
+SAFERHOOD_POLICE_UK_TIMEOUT = float(os.environ.get("SAFERHOOD_POLICE_UK_TIMEOUT", "120"))
+SAFERHOOD_POLICE_UK_REVISE_MONTHS = int(os.environ.get("SAFERHOOD_POLICE_UK_REVISE_MONTHS", "12"))
+SAFERHOOD_POLICE_UK_MAX_SPLITS = int(os.environ.get("SAFERHOOD_POLICE_UK_MAX_SPLITS", "8"))
+SAFERHOOD_POLICE_UK_MIN_SPLIT_METRES = float(os.environ.get("SAFERHOOD_POLICE_UK_MIN_SPLIT_METRES", "100"))
+SAFERHOOD_FETCH_DIR = Path(os.environ.get("SAFERHOOD_FETCH_DIR", BASE_DIR / "var" / "fetch"))
 # Which count source answers a local authority-month that several cover (evidence/coverage.py):
 # the first of these names that has the month; a source not listed ranks after the listed ones,
 # and among those the latest import wins. Records (police.uk street/API) always beat counts.
