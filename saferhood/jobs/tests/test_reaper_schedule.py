@@ -69,6 +69,7 @@ def test_a_job_of_a_killed_worker_is_failed_and_a_retry_safe_one_retried_once() 
         JobState.QUEUED,
     )
     assert reap_dead_workers() == []  # a second look (or a second worker) changes nothing
+    assert not WorkerHeartbeat.objects.filter(worker_id="killed").exists()  # forgotten once settled
 
     # The automatic retry dies too: shown failed, not retried again.
     WorkerHeartbeat.objects.create(worker_id="killed-again", host=HOST, pid=_dead_pid())
