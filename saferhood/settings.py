@@ -9,6 +9,7 @@ writes, and the tests, set) or ``production`` (the default), which refuses to st
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -124,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "saferhood.accounts.context_processors.access",
+                "saferhood.jobs.views.nav",
             ],
         },
     },
@@ -144,6 +146,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # Background jobs (docs/adr/0007-background-jobs.md): queued in the database, run by `saferhood worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Live progress and worker heartbeats (files: readable while an import holds SQLite's write lock).
+SAFERHOOD_JOBS_DIR = Path(os.environ.get("SAFERHOOD_JOBS_DIR", BASE_DIR / "var" / "jobs"))
+# Kinds the workers queue by themselves: hourly, daily, weekly or monthly (unknown kinds are skipped).
+SAFERHOOD_SCHEDULE = json.loads(
+    os.environ.get("SAFERHOOD_SCHEDULE", '{"retention": "daily", "police_refresh": "monthly"}')
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("saferhood.accounts.urls")),
     path("cctv/", include("saferhood.cctv.urls")),
     path("tasking/", include("saferhood.tasking.urls")),
+    path("jobs/", include("saferhood.jobs.urls")),
     path("", include("saferhood.dashboard.urls")),
 ]

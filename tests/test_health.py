@@ -18,10 +18,22 @@ def test_healthz_answers_anyone_without_a_session(client) -> None:
     assert client.post("/healthz").status_code == 405
 
 
-def test_readyz_is_ready_when_the_database_answers(db, client) -> None:
+def test_readyz_is_ready_when_the_database_answers_and_a_worker_beats(db, client, settings, tmp_path) -> None:
+    from django.utils import timezone
+
+    from saferhood.jobs.liveness import beat_file
+
+    settings.SAFERHOOD_JOBS_DIR = tmp_path
+    response = client.get("/readyz")
+    assert response.status_code == 503  # no job worker: imports and the schedule would never run
+    assert response.json() == {
+        "status": "not ready",
+        "checks": {"database": "ok", "worker": "no worker running (start `saferhood worker`)"},
+    }
+    beat_file("worker-1", timezone.now())  # as `saferhood worker` does every two seconds
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "checks": {"database": "ok"}}
+    assert response.json() == {"status": "ready", "checks": {"database": "ok", "worker": "ok"}}
 
 
 def test_readyz_is_503_and_says_which_check_failed_when_the_database_is_unreachable() -> None:
