@@ -1,7 +1,8 @@
 # Saferhood: every set-up step lives here, so a fresh Debian machine needs only `make run` or `make test`.
 #
 #   make install   uv, the virtualenv, Python packages, GOV.UK Frontend (npm ci) copied into static/
-#   make run       install, write .env once, migrate the SQLite database in var/, load the demo data, serve :8000
+#   make run       install, write .env once, migrate the SQLite database in var/, load the demo data,
+#                  serve :8000 through gunicorn with the job worker (RUN_BIND=host:port to change)
 #   make env-file  write the local settings file (dev profile, new secret key, SQLite path) unless it exists
 #   make test      install (+ chromium, postgresql), ruff, migrations check, pytest on SQLite then PostgreSQL
 #   make bench     install, run the benchmarks (results in benchmarks/results/)
@@ -31,7 +32,7 @@ help:
 	@echo "make test      set everything up and run the whole test suite (SQLite, then PostgreSQL)"
 	@echo "make bench     run the benchmarks (results in benchmarks/results/)"
 
-install: .venv/.saferhood-installed .venv/.saferhood-compiled $(GOVUK_DST)/.installed
+install: .venv/.saferhood-installed .venv/.saferhood-compiled $(GOVUK_DST)/.installed $(GOVUK_DST)/.maps
 	@# Our own sources change between installs: compile them on every install (only changed files
 	@# are rewritten). Python reads .pyc files even where PYTHONDONTWRITEBYTECODE forbids writing them.
 	@env -u PYTHONDONTWRITEBYTECODE $(PY) -m compileall -q saferhood
@@ -71,6 +72,11 @@ $(GOVUK_DST)/.installed: node_modules/.saferhood-installed
 	sed 's#url(/assets/#url(/static/govuk/assets/#g' $(GOVUK_SRC)/govuk-frontend.min.css > $(GOVUK_DST)/govuk-frontend.min.css
 	@touch $@
 
+# The source maps the minified files name: collectstatic's hashed names need every file referenced.
+$(GOVUK_DST)/.maps: $(GOVUK_DST)/.installed
+	cp $(GOVUK_SRC)/govuk-frontend.min.css.map $(GOVUK_SRC)/govuk-frontend.min.js.map $(GOVUK_DST)/
+	@touch $@
+
 # --- Run -----------------------------------------------------------------------------------------
 # The local settings file: written once, never overwritten (delete it to get a new one).
 .PHONY: env-file
@@ -78,17 +84,25 @@ env-file: .env
 .env: | .venv/.saferhood-installed
 	$(PY) -m saferhood.env_file .env
 
-run: install .env
+# collectstatic (hashed, compressed copies in var/static) only when a static file or a package changed:
+# it takes seconds, and a second `make run` should serve in under five.
+STATIC_SOURCES := $(shell find saferhood/static -type f -not -name '.*' 2>/dev/null)
+var/static/staticfiles.json: $(STATIC_SOURCES) .venv/.saferhood-installed | install .env
+	SAFERHOOD_STATIC_MANIFEST=1 $(SAFERHOOD) collectstatic --no-input -v0
+
+RUN_BIND ?= 127.0.0.1:8000
+# serve runs the set-up steps in its own process before starting gunicorn and the job worker: each
+# is quick when nothing changed, and one Python start-up instead of six keeps a second run fast.
+run: install .env var/static/staticfiles.json
 	@mkdir -p var
-	$(SAFERHOOD) migrate --no-input
-	$(SAFERHOOD) load_demo
-	$(SAFERHOOD) create_demo_user --username $(DEMO_USER)
-	$(SAFERHOOD) create_demo_user --username chair --agency police --role tasking_chair
-	@echo
-	@echo "Open http://127.0.0.1:8000 — sign in as $(DEMO_USER) / $(DEMO_PASSWORD)"
-	@echo "(or as chair / $(DEMO_PASSWORD): a police tasking chair, who can arrange meetings and raise problems)"
-	@echo
-	$(SAFERHOOD) runserver 127.0.0.1:8000
+	$(SAFERHOOD) serve --bind $(RUN_BIND) \
+	  --before "migrate --no-input" \
+	  --before createcachetable \
+	  --before load_demo \
+	  --before "create_demo_user --username $(DEMO_USER)" \
+	  --before "create_demo_user --username chair --agency police --role tasking_chair" \
+	  --ready-message "Sign in as $(DEMO_USER) / $(DEMO_PASSWORD)" \
+	  --ready-message "(or as chair / $(DEMO_PASSWORD): a police tasking chair, who can arrange meetings and raise problems)"
 
 # --- Test ----------------------------------------------------------------------------------------
 test: install system-packages lint

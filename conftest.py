@@ -6,11 +6,22 @@ profiles are only meaningful against the real ONS lookups.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 import pytest
+from django.conf import settings
 
 os.environ.setdefault("SAFERHOOD_PROFILE", "dev")
+
+# A file cache (SQLite's default) of the test run's own, not the one `make run`'s server uses:
+# rate-limit buckets must not carry over between runs or leak into a running server.
+if settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+    _test_cache = tempfile.mkdtemp(prefix="saferhood-test-cache-")
+    atexit.register(shutil.rmtree, _test_cache, True)
+    settings.CACHES["default"]["LOCATION"] = _test_cache
 
 
 @pytest.fixture(scope="session")

@@ -90,7 +90,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # One JSON line per request on stdout, first so redirects and static files are timed too.
+    "saferhood.core.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files answered here, before sessions or the database are touched (compressed, cached).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -129,9 +133,13 @@ TEMPLATES = [
 
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the server read while an import writes; a generous timeout rides out the write lock.
+    # WAL lets the server read while an import writes; a generous timeout rides out the write lock
+    # (several gunicorn workers and the job worker queue behind one writer). IMMEDIATE: a transaction
+    # takes the write lock when it begins, so it waits for it (the timeout) instead of failing
+    # with "database is locked" when it reads first and upgrades to writing while another writes.
     DATABASES["default"]["OPTIONS"] = {
-        "timeout": 30,
+        "timeout": int(os.environ.get("SAFERHOOD_SQLITE_TIMEOUT", "60")),
+        "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -168,8 +176,68 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(os.environ.get("SAFERHOOD_STATIC_ROOT", BASE_DIR / "var" / "static"))
 STATICFILES_DIRS = [BASE_DIR / "saferhood" / "static"]
+# WhiteNoise serves static files from the server process. With the manifest (production, and
+# `make run`, which runs collectstatic first) every file is served under a name carrying its
+# hash, gzip- and Brotli-compressed, with a year's Cache-Control; the manifest needs
+# collectstatic, so the dev profile and the tests serve the source files instead.
+SAFERHOOD_STATIC_MANIFEST = os.environ.get("SAFERHOOD_STATIC_MANIFEST", "0" if DEBUG else "1") == "1"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if SAFERHOOD_STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+if SAFERHOOD_STATIC_MANIFEST:
+    WHITENOISE_USE_FINDERS = False  # serve what collectstatic wrote, found once at start-up
+    WHITENOISE_AUTOREFRESH = False
+else:
+    # Served from the sources (finders): no collected folder is expected.
+    import warnings
+
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+
+# The cache holds the API rate-limit buckets, so every server process must share it (one limit
+# per client, not one per gunicorn worker). SAFERHOOD_CACHE chooses: "database" (a table in the
+# database, `saferhood createcachetable`: shared by every server on one PostgreSQL), "file" (files
+# under SAFERHOOD_CACHE_DIR: shared by the processes of one server, and never waits for the SQLite
+# write lock an import holds) or "memory" (one per process: a single process only). The default
+# follows the database: file with SQLite (one server by nature), database with PostgreSQL. The
+# files sit beside the SQLite file they serve (var/saferhood-cache), so another database (a test's,
+# a second checkout's) never shares a running server's rate limits.
+_IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+_SQLITE_NAME = str(DATABASES["default"]["NAME"] or "") if _IS_SQLITE else ""
+_SQLITE_FILE = Path(_SQLITE_NAME) if _SQLITE_NAME and ":memory:" not in _SQLITE_NAME else None
+SAFERHOOD_CACHE = os.environ.get("SAFERHOOD_CACHE", "file" if _IS_SQLITE else "database")
+SAFERHOOD_CACHE_DIR = Path(
+    os.environ.get(
+        "SAFERHOOD_CACHE_DIR",
+        _SQLITE_FILE.with_name(f"{_SQLITE_FILE.stem}-cache") if _SQLITE_FILE else BASE_DIR / "var" / "cache",
+    )
+)
+_CACHE_BACKENDS = {
+    "database": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "saferhood_cache"},
+    "file": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(SAFERHOOD_CACHE_DIR),
+    },
+    "memory": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+if SAFERHOOD_CACHE not in _CACHE_BACKENDS:
+    raise ImproperlyConfigured(
+        f"SAFERHOOD_CACHE={SAFERHOOD_CACHE!r}: use one of {', '.join(_CACHE_BACKENDS)}."
+    )
+# A bucket per client: room for many clients before a third are culled (a culled bucket starts
+# full again). The file cache lists its folder on every write, so it keeps fewer.
+CACHES = {
+    "default": {
+        **_CACHE_BACKENDS[SAFERHOOD_CACHE],
+        "OPTIONS": {"MAX_ENTRIES": 5000 if SAFERHOOD_CACHE == "file" else 20000},
+    }
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60  # the longest a session lasts, however active
@@ -223,6 +291,22 @@ SAFERHOOD_DEMO_DIR = Path(os.environ.get("SAFERHOOD_DEMO_DIR", BASE_DIR / "demo"
 SAFERHOOD_IMPORT_MIN_REPLACEMENT_SHARE = float(
     os.environ.get("SAFERHOOD_IMPORT_MIN_REPLACEMENT_SHARE", "0.5")
 )
+# The monthly police.uk refresh (`saferhood fetch police`, saferhood/crime/policeuk/): the API's
+# address, its published rate limit (15 requests/s, burst 30), retries (attempts per request, the
+# first back-off in seconds, doubling; the longest wait accepted, e.g. a 429's Retry-After), how
+# far back a newer publication makes us fetch a month again (forces revise recent months), how
+# small a polygon that answers 503 may be cut, and where answers are kept so a fetch resumes.
+SAFERHOOD_POLICE_UK_URL = os.environ.get("SAFERHOOD_POLICE_UK_URL", "https://data.police.uk/api")
+SAFERHOOD_POLICE_UK_RATE = float(os.environ.get("SAFERHOOD_POLICE_UK_RATE", "15"))
+SAFERHOOD_POLICE_UK_BURST = int(os.environ.get("SAFERHOOD_POLICE_UK_BURST", "30"))
+SAFERHOOD_POLICE_UK_ATTEMPTS = int(os.environ.get("SAFERHOOD_POLICE_UK_ATTEMPTS", "5"))
+SAFERHOOD_POLICE_UK_BACKOFF = float(os.environ.get("SAFERHOOD_POLICE_UK_BACKOFF", "2"))
+SAFERHOOD_POLICE_UK_MAX_WAIT = float(os.environ.get("SAFERHOOD_POLICE_UK_MAX_WAIT", "300"))
+SAFERHOOD_POLICE_UK_TIMEOUT = float(os.environ.get("SAFERHOOD_POLICE_UK_TIMEOUT", "120"))
+SAFERHOOD_POLICE_UK_REVISE_MONTHS = int(os.environ.get("SAFERHOOD_POLICE_UK_REVISE_MONTHS", "12"))
+SAFERHOOD_POLICE_UK_MAX_SPLITS = int(os.environ.get("SAFERHOOD_POLICE_UK_MAX_SPLITS", "8"))
+SAFERHOOD_POLICE_UK_MIN_SPLIT_METRES = float(os.environ.get("SAFERHOOD_POLICE_UK_MIN_SPLIT_METRES", "100"))
+SAFERHOOD_FETCH_DIR = Path(os.environ.get("SAFERHOOD_FETCH_DIR", BASE_DIR / "var" / "fetch"))
 # Which count source answers a local authority-month that several cover (evidence/coverage.py):
 # the first of these names that has the month; a source not listed ranks after the listed ones,
 # and among those the latest import wins. Records (police.uk street/API) always beat counts.
@@ -322,9 +406,25 @@ SAFERHOOD_ANALYSIS_BUDGET = {
     "tests": int(os.environ.get("SAFERHOOD_BUDGET_TESTS", "30000")),
 }
 
+# Warnings and errors to stderr; one JSON line per request to stdout (core/request_log.py), which
+# SAFERHOOD_REQUEST_LOG=0 turns off. Under systemd both go to the journal.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"line": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "requests": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "line"},
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "saferhood.request": {
+            "handlers": ["requests"],
+            "level": "INFO" if os.environ.get("SAFERHOOD_REQUEST_LOG", "1") == "1" else "WARNING",
+            "propagate": False,
+        },
+        # Django logs each 4xx/5xx again (django.request): the request line already has it;
+        # server errors keep their traceback on stderr.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
 }

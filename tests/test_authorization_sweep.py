@@ -34,6 +34,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from saferhood.accounts.models import Agency, ConfidentialNote, Membership
@@ -44,6 +45,8 @@ from saferhood.accounts.tests.conftest import make_user
 from saferhood.api import api
 from saferhood.areas.models import Area
 from saferhood.cctv import services as cctv
+from saferhood.jobs.liveness import beat_file
+from saferhood.jobs.models import Job
 from saferhood.tasking import services as tasking
 
 # --- the one hand-written part: what kind of route each is ---------------------------------------
@@ -195,7 +198,9 @@ class World:
 
 
 @pytest.fixture
-def world(db) -> World:
+def world(db, settings, tmp_path) -> World:
+    settings.SAFERHOOD_JOBS_DIR = tmp_path  # a job worker beats, so /readyz is ready (200)
+    beat_file("sweep-worker", timezone.now())
     council, housing = Agency.objects.get(slug="council-asb"), Agency.objects.get(slug="housing")
     retired = Agency.objects.create(slug="old-youth-team", name="Old Youth Team", active=False)
     users: dict[str, Any] = {
@@ -238,12 +243,13 @@ def world(db) -> World:
         "note": note.pk, "meeting": meeting.pk, "problem": problem.pk, "action": action.pk,
         "deployment": deployment.pk, "request": request.pk, "membership": Membership.objects.get(user=b_person).pk,
         "user": b_person.pk, "agency": housing.pk, "note_type": ContentType.objects.get_for_model(ConfidentialNote).pk,
+        "job": Job.objects.create(kind="retention", label="Retention", state="failed").pk,
     }  # fmt: skip
     return World(users=users, ids=ids)
 
 
 PK_BY_SEGMENT = {"totpdevice": "totpdevice", "notes": "note", "meetings": "meeting", "problems": "problem", "actions": "action",
-                 "deployments": "deployment", "people": "membership", "requests": "request"}  # fmt: skip
+                 "deployments": "deployment", "people": "membership", "requests": "request", "jobs": "job"}  # fmt: skip
 
 
 def _admin_object_id(route: str, w: World) -> str:

@@ -23,40 +23,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.utils.text import slugify
 
-from saferhood.areas.models import Area, AreaLevel
+from saferhood.areas.models import Area
 from saferhood.crime.models import RecordKind, RunCoverage
+
+# Force slugs live beside the police.uk refresh, which asks the same question (kept importable here).
+from saferhood.crime.policeuk.forces import FORCE_SLUG_OVERRIDES, force_slug, home_forces  # noqa: F401
 from saferhood.evidence.partial_months import partial_months, partial_reason, run_totals
 
-# ONS police force area names whose police.uk slug is not simply the slugified name.
-FORCE_SLUG_OVERRIDES = {
-    "Metropolitan Police": "metropolitan",
-    "London, City of": "city-of-london",
-    "Devon & Cornwall": "devon-and-cornwall",
-}
 COUNTS_KIND = RecordKind.COUNTS
 SOURCE_NAMES = {RecordKind.STREET: "police.uk street", RecordKind.API: "police.uk API"}
 RECORDS, COUNTS = "records", "counts"
-
-
-def force_slug(pfa_name: str) -> str:
-    """The police.uk force slug for an ONS police force area name."""
-    return FORCE_SLUG_OVERRIDES.get(pfa_name, slugify(pfa_name))
-
-
-def home_forces(lad_codes: list[str]) -> dict[str, str]:
-    """Each local authority's own police force (slug), from LAD → CSP → PFA."""
-    rows = Area.objects.filter(code__in=lad_codes).values_list(
-        "code", "parent__level", "parent__name", "parent__parent__level", "parent__parent__name"
-    )
-    forces = {}
-    for code, p_level, p_name, pp_level, pp_name in rows:
-        if p_level == AreaLevel.PFA:
-            forces[code] = force_slug(p_name)
-        elif pp_level == AreaLevel.PFA:
-            forces[code] = force_slug(pp_name)
-    return forces
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from saferhood.jobs.progress import write_progress
 
@@ -20,7 +20,8 @@ class JobContext:
         self._written_at = 0.0
 
     @property
-    def user(self):  # noqa: ANN201 - the user who started the job, None for the schedule
+    def user(self) -> Any:
+        """The user who started the job; None when the schedule did."""
         return self.job.started_by
 
     def progress(self, done: int, total: int | None, message: str = "") -> None:

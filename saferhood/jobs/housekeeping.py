@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from datetime import datetime
 
 from django.db import DatabaseError, connections
@@ -60,17 +61,15 @@ class Housekeeping:
                 logger.warning("worker heartbeat file not written: %s", why)
 
     def _database_loop(self) -> None:
-        last_look = 0.0
-        elapsed = 0.0
+        next_look = 0.0  # look at once when the worker starts
         while not self.stop.is_set():
             try:
                 beat_database(self.worker_id, self.started_at)
-                if elapsed - last_look >= LOOK_EVERY_SECONDS or last_look == 0.0:
+                if time.monotonic() >= next_look:
+                    next_look = time.monotonic() + LOOK_EVERY_SECONDS
                     look_once()
-                    last_look = elapsed or 1e-9
             except DatabaseError as why:
                 logger.info("worker heartbeat deferred: %s", why)
             finally:
                 connections.close_all()  # this thread's connections only
             self.stop.wait(BEAT_EVERY_SECONDS)
-            elapsed += BEAT_EVERY_SECONDS

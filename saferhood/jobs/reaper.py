@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from saferhood.jobs.liveness import Liveness
+from saferhood.jobs.liveness import Liveness, forget_worker
 from saferhood.jobs.models import Job, JobState
 from saferhood.jobs.progress import forget_progress
 from saferhood.jobs.registry import UnknownJobKind, get_kind
@@ -48,6 +48,8 @@ def reap_dead_workers() -> list[Job]:
         retry = _fail_and_maybe_retry(job, now)
         if retry is not None:
             retries.append(retry)
+    for worker_id in liveness.dead_workers():  # their jobs are settled: /readyz and the next look forget them
+        forget_worker(worker_id)
     return retries
 
 

@@ -6,6 +6,8 @@ For analysts, agency admins and system admins (``may_see_jobs``); anyone else ge
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -14,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from saferhood.accounts.roles import RoleCode, roles_of
 from saferhood.core import audit
@@ -37,17 +39,28 @@ def nav(request: HttpRequest) -> dict[str, Any]:
     return {"can_see_jobs": user is not None and user.is_authenticated and may_see_jobs(user)}
 
 
-def _guard(request: HttpRequest) -> None:
-    if not may_see_jobs(request.user):
-        audit.record(
-            "denied", request=request, object_type="jobs.job", detail={"wanted": "jobs", "path": request.path}
-        )
-        raise PermissionDenied(REFUSAL)
+def jobs_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Sign-in first, then the styled 403 (audited) for anyone but analysts and admins — before
+    the method or the body is looked at."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not may_see_jobs(request.user):
+            audit.record(
+                "denied",
+                request=request,
+                object_type="jobs.job",
+                detail={"wanted": "jobs", "path": request.path},
+            )
+            raise PermissionDenied(REFUSAL)
+        return view(request, *args, **kwargs)
+
+    return login_required(guarded)
 
 
-@login_required
+@jobs_page
+@require_safe  # reads only: a POST is refused, not treated as a read
 def job_list(request: HttpRequest) -> HttpResponse:
-    _guard(request)
     page = Paginator(Job.objects.select_related("started_by"), 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -56,9 +69,9 @@ def job_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@jobs_page
+@require_safe
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _guard(request)
     job = get_object_or_404(Job.objects.select_related("started_by", "retry_of"), pk=pk)
     retries = Job.objects.filter(retry_of=job).order_by("pk")
     return render(
@@ -68,11 +81,10 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@jobs_page
 @require_http_methods(["GET", "POST"])
 def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the confirmation page. POST: queue a new attempt, audit it, announce it."""
-    _guard(request)
     job = get_object_or_404(Job, pk=pk)
     if job.state != JobState.FAILED:
         messages.info(request, "Only a failed job can be retried.")

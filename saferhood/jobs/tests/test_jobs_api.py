@@ -109,3 +109,14 @@ def test_progress_is_throttled_but_never_loses_the_last_report(settings) -> None
     assert read_progress(job.pk) == {"done": 1, "total": 1000, "message": "first"}
     ctx.progress(1000, 1000, "done")
     assert read_progress(job.pk) == {"done": 1000, "total": 1000, "message": "done"}
+
+
+def test_retention_runs_as_a_job_with_the_commands_summary(settings, tmp_path) -> None:
+    settings.SAFERHOOD_ARCHIVE_DIR = tmp_path / "archive"
+    job = start_job("retention", params={"dry_run": True}, label="Retention (dry run)")
+    drain()
+    job.refresh_from_db()
+    assert job.state == JobState.SUCCEEDED, job.error
+    lines = job.summary.splitlines()
+    assert lines and all(" would erase" in line for line in lines)
+    assert any(line.startswith("accounts.confidentialnote: 0 older than") for line in lines)

@@ -14,7 +14,7 @@ from saferhood.jobs.context import JobContext
 from saferhood.jobs.liveness import HOST, beat_database, beat_file, worker_readiness
 from saferhood.jobs.models import Job, JobState, ScheduleRun, WorkerHeartbeat
 from saferhood.jobs.reaper import WORKER_DIED, reap_dead_workers
-from saferhood.jobs.registry import job_kind
+from saferhood.jobs.registry import job_kind, registered_kinds
 from saferhood.jobs.schedule import enqueue_due, period_of
 from saferhood.jobs.services import start_job
 
@@ -69,6 +69,7 @@ def test_a_job_of_a_killed_worker_is_failed_and_a_retry_safe_one_retried_once() 
         JobState.QUEUED,
     )
     assert reap_dead_workers() == []  # a second look (or a second worker) changes nothing
+    assert not WorkerHeartbeat.objects.filter(worker_id="killed").exists()  # forgotten once settled
 
     # The automatic retry dies too: shown failed, not retried again.
     WorkerHeartbeat.objects.create(worker_id="killed-again", host=HOST, pid=_dead_pid())
@@ -131,3 +132,14 @@ def test_periods_follow_the_local_calendar() -> None:
     assert period_of("daily", late) == "2026-08-01" and period_of("monthly", late) == "2026-08"
     with pytest.raises(ValueError, match="unknown cadence"):
         period_of("fortnightly", late)
+
+
+def test_retention_is_scheduled_daily_and_the_monthly_refresh_waits_for_its_kind(settings) -> None:
+    settings.SAFERHOOD_SCHEDULE = {"retention": "daily", "police_refresh": "monthly"}
+    now = datetime(2026, 12, 3, 2, 0, tzinfo=ZoneInfo("Europe/London"))
+    queued = enqueue_due(now)
+    kinds = [j.kind for j in queued]
+    assert "retention" in kinds and all(j.started_by is None for j in queued)
+    # police_refresh is queued once its kind is installed (crime), skipped until then.
+    assert ("police_refresh" in kinds) == ("police_refresh" in registered_kinds())
+    assert enqueue_due(now) == []

@@ -6,10 +6,13 @@ same user (password, agency, roles) rather than adding another.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -17,6 +20,17 @@ from saferhood.accounts.models import Agency, Membership, Role
 from saferhood.accounts.roles import RoleCode
 
 DEFAULT_PASSWORD = "sandwell-demo-2026"
+
+
+def _password_stamp(password: str, stored_hash: str) -> str:
+    """Marks a stored hash as made from ``password`` by this command, checked without re-hashing.
+
+    Hashing (or checking) a password costs most of a second by design, and ``make run`` sets the
+    same two passwords every time. A changed password (the sign-in form, the admin) changes the
+    stored hash, so the stamp no longer matches and the password is set again.
+    """
+    message = f"{password}\0{stored_hash}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
 class Command(BaseCommand):
@@ -44,7 +58,9 @@ class Command(BaseCommand):
             user, created = user_model.objects.get_or_create(
                 username=username, defaults={"first_name": "Demo", "last_name": "Analyst"}
             )
-            user.set_password(password)
+            stamp_key = f"saferhood:demo-password:{username}"
+            if created or cache.get(stamp_key) != _password_stamp(password, user.password):
+                user.set_password(password)
             user.is_active = True
             user.save()
             found = Agency.objects.filter(slug=agency).first()
@@ -54,6 +70,7 @@ class Command(BaseCommand):
                 )
             membership, _ = Membership.objects.update_or_create(user=user, defaults={"agency": found})
             membership.roles.set([Role.objects.get_or_create(code=role)[0]])
+        cache.set(stamp_key, _password_stamp(password, user.password), timeout=None)
         verb = "Created" if created else "Updated"
         label = RoleCode(role).label.lower()
         self.stdout.write(f"{verb} user '{username}' ({found.name}, {label}) with password '{password}'")

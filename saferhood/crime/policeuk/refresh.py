@@ -1,0 +1,339 @@
+"""``refresh_police``: fetch the months police.uk has that we lack (or that it may have revised)
+for the partnership's wards, and import each through the police.uk importer.
+
+Which months: every month ``crimes-street-dates`` lists up to ``crime-last-updated`` (or those
+asked for), except one that is
+
+- **held by the street files**: every partnership local authority has its own force's street
+  file for the month (coverage prefers those; the API holds the same crimes);
+- **up to date**: its API records were fetched under the newest publication;
+- **out of the revision window**: its API records were fetched under an older publication, or
+  came from API files imported by hand (publication unknown), and the month is not one of the
+  newest ``SAFERHOOD_POLICE_UK_REVISE_MONTHS``.
+
+*Revised* means: police.uk has published since we fetched the month. The API says only which
+month is newest, not what changed, and forces revise recent months with each publication, so a
+month within the revision window that was fetched under an older publication (or imported by
+hand, publication unknown) is fetched again and replaces what we hold, ward by ward. The publication a run was fetched under is in its file name
+(``state.publication_of``), so the decision reads the database, not the fetch folder.
+
+Only street-level crimes and ASB (``crimes-street``) are fetched: the importer stores API JSON
+of crimes only, not of stop and search or outcomes (those come from the police.uk CSV files).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+
+from django.conf import settings
+
+from saferhood.core.errors import ImportFileError
+from saferhood.core.months import is_month, month_index
+from saferhood.crime.importers.summary import PoliceImportSummary
+from saferhood.crime.models import ImportStatus, RecordKind, RunCoverage
+from saferhood.crime.policeuk.forces import home_forces
+from saferhood.crime.policeuk.polygons import NoBoundaryError, partnership_boundaries
+from saferhood.policeapi.client import PoliceUkClient, PoliceUkError, TooManyRecords
+from saferhood.policeapi.limiter import TokenBucket
+from saferhood.policeapi.pieces import Piece, area_pieces, boundaries_digest
+from saferhood.policeapi.state import MonthFolder, publication_of, write_atomically
+
+Progress = Callable[[int, int | None, str], None]
+
+
+class RefreshError(Exception):
+    """The refresh stopped: the message says where and why; ``summary`` what was done before."""
+
+    def __init__(self, message: str, summary: RefreshSummary) -> None:
+        super().__init__(message)
+        self.summary = summary
+
+
+@dataclass
+class MonthOutcome:
+    month: str
+    action: str  # "imported", "checked" (dry run), "no records", "skipped"
+    reason: str
+    pieces_fetched: int = 0
+    pieces_reused: int = 0
+    splits: int = 0
+    records: int = 0
+    duplicates: int = 0
+    imported: PoliceImportSummary | None = None
+
+
+@dataclass
+class RefreshSummary:
+    base_url: str
+    dry_run: bool = False
+    latest: str | None = None
+    months: list[MonthOutcome] = field(default_factory=list)
+    requests: int = 0
+    retries: int = 0
+    error: str | None = None
+
+    @property
+    def fetched(self) -> list[MonthOutcome]:
+        return [m for m in self.months if m.action != "skipped"]
+
+    def render(self) -> str:
+        head = "police.uk refresh" + (" — DRY RUN: nothing was stored" if self.dry_run else "")
+        lines = [head, f"  police.uk: {self.base_url}; newest month published: {self.latest or 'unknown'}"]
+        for m in self.months:
+            line = f"  {m.month}  {m.action:<10} {m.reason}"
+            if m.action != "skipped":
+                line += (
+                    f" — {m.pieces_fetched:,} polygon(s) fetched, {m.pieces_reused:,} already held, "
+                    f"{m.splits:,} split; {m.records:,} records ({m.duplicates:,} repeats across polygons dropped)"
+                )
+            lines.append(line)
+        if not self.fetched and not self.error:
+            lines.append("Nothing to fetch: every month police.uk publishes is loaded and up to date.")
+        lines.append(f"Requests to police.uk: {self.requests:,} ({self.retries:,} retried)")
+        for m in self.months:
+            if m.imported is not None:
+                lines.append(f"{m.month}:")
+                lines.append(m.imported.render())
+        if self.error:
+            lines.append(f"STOPPED: {self.error}")
+        return "\n".join(lines)
+
+
+def client_from_settings() -> PoliceUkClient:
+    return PoliceUkClient(
+        base_url=settings.SAFERHOOD_POLICE_UK_URL,
+        limiter=TokenBucket(settings.SAFERHOOD_POLICE_UK_RATE, settings.SAFERHOOD_POLICE_UK_BURST),
+        attempts=settings.SAFERHOOD_POLICE_UK_ATTEMPTS,
+        backoff=settings.SAFERHOOD_POLICE_UK_BACKOFF,
+        max_wait=settings.SAFERHOOD_POLICE_UK_MAX_WAIT,
+        timeout=settings.SAFERHOOD_POLICE_UK_TIMEOUT,
+    )
+
+
+def refresh_police(
+    *,
+    months: list[str] | None = None,
+    dry_run: bool = False,
+    on_progress: Progress | None = None,
+    replace_with_fewer: bool = False,
+) -> RefreshSummary:
+    """Fetch and import what police.uk has that we lack; see the module's docstring.
+
+    Each month is fetched whole into the fetch folder, then imported in one transaction. The
+    first month that cannot be fetched or imported stops the refresh with :class:`RefreshError`
+    (months before it stay imported; nothing of it is stored). ``dry_run`` fetches (into the
+    folder, so a real run need not fetch again) and checks, storing nothing in the database.
+    """
+    client = client_from_settings()
+    summary = RefreshSummary(base_url=client.base_url, dry_run=dry_run)
+    progress = on_progress or (lambda done, total, message: None)
+    root = Path(settings.SAFERHOOD_FETCH_DIR)
+    try:
+        with only_refresh(root):
+            try:
+                _refresh(client, summary, months, dry_run, progress, replace_with_fewer)
+            finally:
+                summary.requests, summary.retries = client.requests, client.retries
+                _log(summary)
+    except (PoliceUkError, NoBoundaryError, ImportFileError, BlockingIOError) as exc:
+        summary.error = str(exc)
+        raise RefreshError(str(exc), summary) from exc
+    return summary
+
+
+@contextmanager
+def only_refresh(root: Path) -> Iterator[None]:
+    """Hold the fetch folder's lock: a second refresh (the schedule and the Jobs page at once)
+    would write the same month's answers. The lock goes with the process, however it ends."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BlockingIOError(
+                f"another police.uk refresh is running (it holds {root / '.lock'}); try again when it ends"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _refresh(client, summary, months, dry_run, progress, replace_with_fewer) -> None:
+    for month in months or []:
+        if not is_month(month):
+            raise PoliceUkError(f"expected a month as YYYY-MM, found {month!r}")
+    progress(0, None, "Asking police.uk what it publishes")
+    summary.latest = latest = client.last_updated()
+    available = [m for m in client.street_dates() if m <= latest]
+    if not available:
+        raise PoliceUkError(f"{client.base_url}/crimes-street-dates: police.uk lists no month up to {latest}")
+    if months:
+        missing = sorted(set(months) - set(available))
+        if missing:
+            raise PoliceUkError(
+                f"police.uk publishes no street-level crime for {', '.join(missing)} "
+                f"(it has {available[0]} to {available[-1]})"
+            )
+        available = sorted(set(months))
+    lads = list(settings.SAFERHOOD_PARTNERSHIP_LADS)
+    plan = []
+    for month in available:
+        reason, fetch = _decide(month, latest, lads)
+        if fetch:
+            plan.append((month, reason))
+        else:
+            summary.months.append(MonthOutcome(month, "skipped", reason))
+    if not plan:
+        progress(0, 0, "Nothing to fetch")
+        return
+    boundaries = partnership_boundaries(lads)
+    digest = boundaries_digest(boundaries)
+    roots = [piece for code, text in boundaries.items() for piece in area_pieces(code, text)]
+    area_index = None
+    for done, (month, reason) in enumerate(plan):
+        outcome = MonthOutcome(month, "checked" if dry_run else "imported", reason)
+        summary.months.append(outcome)
+        folder = MonthFolder.open(Path(settings.SAFERHOOD_FETCH_DIR), month, latest, digest)
+        if not folder.complete:
+            order = _fetch_month(client, folder, roots, outcome, partial(progress, done, len(plan)))
+            folder.assemble(order)
+        else:
+            outcome.pieces_reused = sum(1 for p in folder.pieces.values() if p.get("state") == "done")
+        outcome.records, outcome.duplicates = folder.records, folder.duplicates
+        if not folder.records:
+            outcome.action = "no records"
+            continue
+        progress(done, len(plan), f"{month}: importing {folder.records:,} records")
+        if area_index is None:
+            from saferhood.areas.placement import AreaIndex
+
+            area_index = AreaIndex.load()
+        from saferhood.crime.importers import import_police
+
+        try:
+            outcome.imported = import_police(
+                [folder.import_dir],
+                dry_run=dry_run,
+                progress=False,
+                area_index=area_index,
+                replace_with_fewer=replace_with_fewer,
+            )
+        except ImportFileError as exc:
+            outcome.action = "failed"
+            outcome.imported = getattr(exc, "summary", None)
+            raise
+    progress(len(plan), len(plan), "Done")
+
+
+def _decide(month: str, latest: str, lads: list[str]) -> tuple[str, bool]:
+    """Why the month is (or is not) fetched, and whether it is."""
+    rows = list(
+        RunCoverage.objects.filter(
+            lad_code__in=lads,
+            month=month,
+            run__status=ImportStatus.COMPLETE,
+            run__kind__in=[RecordKind.STREET, RecordKind.API],
+        ).values_list("lad_code", "run__kind", "run__force", "run__file_name")
+    )
+    forces = home_forces(lads)
+    street = {lad for lad, kind, force, _ in rows if kind == RecordKind.STREET and force == forces.get(lad)}
+    api = {lad for lad, kind, _, _ in rows if kind == RecordKind.API}
+    if street >= set(lads):
+        return "held by the police.uk street files", False
+    if not (street | api) >= set(lads):
+        folder = MonthFolder(Path(settings.SAFERHOOD_FETCH_DIR), month, latest, "")
+        stored = folder.read_manifest() or {}
+        if stored.get("complete") and stored.get("publication") == latest and not stored.get("records"):
+            return f"police.uk has no records in the partnership's wards (publication {latest})", False
+        return "not loaded", True
+    fetched_under = [publication_of(name) for _, kind, _, name in rows if kind == RecordKind.API]
+    by_hand = any(p is None for p in fetched_under)
+    oldest = None if by_hand else min(fetched_under)  # type: ignore[type-var]
+    if oldest is not None and oldest >= latest:
+        return f"up to date (fetched under publication {oldest})", False
+    held = "loaded from API files imported by hand" if by_hand else f"fetched under publication {oldest}"
+    window = settings.SAFERHOOD_POLICE_UK_REVISE_MONTHS
+    if month_index(month) <= month_index(latest) - window:
+        return f"{held}; older than the {window}-month revision window", False
+    if by_hand:
+        return f"{held} (publication unknown); within the {window}-month revision window", True
+    return f"police.uk has published {latest} since this month was fetched ({oldest}): forces revise", True
+
+
+def _fetch_month(
+    client: PoliceUkClient,
+    folder: MonthFolder,
+    roots: list[Piece],
+    outcome: MonthOutcome,
+    progress: Callable[[str], None],
+) -> list[tuple[str, str]]:
+    """Every piece's answer into the folder, splitting a piece police.uk finds too big.
+
+    Depth first, so a polygon that stays too big however it is cut fails after a handful of
+    requests, not thousands. Returns (area, piece key) of every piece held, in order.
+    """
+    max_splits = settings.SAFERHOOD_POLICE_UK_MAX_SPLITS
+    min_metres = settings.SAFERHOOD_POLICE_UK_MIN_SPLIT_METRES
+    order: list[tuple[str, str]] = []
+    stack = list(reversed(roots))
+    while stack:
+        piece = stack.pop()
+        if folder.is_split(piece.key):
+            stack.extend(reversed(piece.split()))
+            continue
+        if folder.holds(piece.key):
+            outcome.pieces_reused += 1
+            order.append((piece.area, piece.key))
+            continue
+        try:
+            records = client.street_crimes(piece.poly(), folder.month)
+        except TooManyRecords as exc:
+            if piece.depth >= max_splits or piece.size_metres() / 2 < min_metres:
+                raise PoliceUkError(
+                    f"{exc}: police.uk answered 503 (more than 10,000 records, or unavailable) for polygon "
+                    f"{piece.key} of {piece.area} even after splitting it {piece.depth} time(s) "
+                    f"(to {piece.size_metres():,.0f} m across); nothing of {folder.month} was imported"
+                ) from None
+            folder.mark_split(piece.key)
+            outcome.splits += 1
+            stack.extend(reversed(piece.split()))
+            continue
+        folder.store_piece(piece.key, records)
+        outcome.pieces_fetched += 1
+        order.append((piece.area, piece.key))
+        progress(f"{folder.month}: {piece.key} ({len(records):,} records)")
+    return order
+
+
+def _log(summary: RefreshSummary) -> None:
+    """One line per refresh in the fetch folder: what was asked, fetched and imported."""
+    if not summary.months and summary.error is None and summary.latest is None:
+        return
+    line = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "police_uk": summary.base_url,
+        "latest": summary.latest,
+        "dry_run": summary.dry_run,
+        "requests": summary.requests,
+        "months": {
+            m.month: {
+                "action": m.action,
+                "reason": m.reason,
+                "records": m.records,
+                "stored": m.imported.rows_stored if m.imported else 0,
+            }
+            for m in summary.months
+        },
+        "error": summary.error,
+    }
+    path = Path(settings.SAFERHOOD_FETCH_DIR) / "refresh-log.jsonl"
+    previous = path.read_bytes() if path.is_file() else b""
+    write_atomically(path, previous + json.dumps(line).encode() + b"\n")
