@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 
-class ImportFileError(Exception):
+class ExplainedError(Exception):
+    """An expected failure whose message says all a user needs (what, where, the fix): a job page
+    shows the message alone, never a traceback."""
+
+
+class ImportFileError(ExplainedError):
     """A file that cannot be imported, with where and why.
 
     The message names the file, the 1-based line and the column, what was expected and what

@@ -62,6 +62,10 @@ def counts_import(ctx: JobContext, *, folder: str, source: str, replace_with_few
 def police_refresh(ctx: JobContext) -> str:
     """The monthly refresh (scheduled, or started from the Upload data page): every month police.uk
     has that is not loaded, or was revised since, fetched by polygon and imported month by month."""
-    from saferhood.crime.policeuk.refresh import refresh_police
+    from saferhood.crime.policeuk.refresh import RefreshError, refresh_police
 
-    return refresh_police(on_progress=ctx.progress).render()
+    try:
+        return refresh_police(on_progress=ctx.progress).render()
+    except RefreshError as exc:
+        done = exc.summary.render()
+        raise RefreshError(f"{exc}\n\nBefore it stopped:\n{done}", exc.summary) from None

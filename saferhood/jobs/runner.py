@@ -13,7 +13,7 @@ import traceback
 from django.utils import timezone
 from django_tasks import TaskContext, task
 
-from saferhood.core.errors import ImportFileError
+from saferhood.core.errors import ExplainedError
 from saferhood.jobs.context import JobContext
 from saferhood.jobs.models import Job, JobState
 from saferhood.jobs.progress import forget_progress
@@ -23,9 +23,9 @@ logger = logging.getLogger("saferhood.jobs")
 
 
 def error_text(exc: BaseException) -> str:
-    """What the job page shows: a file error's own message (it names file:line:column and the
-    fix), and the full traceback for anything unexpected."""
-    if isinstance(exc, ImportFileError):
+    """What the job page shows: an expected failure's own message (a file error names
+    file:line:column and the fix), and the full traceback for anything unexpected."""
+    if isinstance(exc, ExplainedError):
         return str(exc)
     return "".join(traceback.format_exception(exc))
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from saferhood.core.errors import ImportFileError
+from saferhood.core.errors import ExplainedError, ImportFileError
 from saferhood.core.months import is_month, month_index
 from saferhood.crime.importers.summary import PoliceImportSummary
 from saferhood.crime.models import ImportStatus, RecordKind, RunCoverage
@@ -48,7 +48,7 @@ from saferhood.policeapi.state import MonthFolder, publication_of, write_atomica
 Progress = Callable[[int, int | None, str], None]
 
 
-class RefreshError(Exception):
+class RefreshError(ExplainedError):
     """The refresh stopped: the message says where and why; ``summary`` what was done before."""
 
     def __init__(self, message: str, summary: RefreshSummary) -> None:

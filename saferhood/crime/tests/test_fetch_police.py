@@ -296,3 +296,42 @@ def test_a_second_refresh_at_the_same_time_is_refused(db, police_uk, settings):
     assert police_uk.log == []
     refresh_police()  # the lock went with the first
     assert CrimeRecord.objects.filter(month=MONTH).exists()
+
+
+def test_the_refresh_as_a_job_loads_the_month_and_reports_progress(
+    db, police_uk, expected, settings, tmp_path
+):
+    """The monthly refresh as the worker runs it (scheduled, or from the Upload data page)."""
+    from saferhood.jobs.models import Job, JobState
+    from saferhood.jobs.services import start_job
+    from saferhood.jobs.tests.conftest import drain
+
+    settings.SAFERHOOD_JOBS_DIR = tmp_path / "jobs"
+    job = start_job("police_refresh", params={}, label="police.uk refresh (scheduled)")
+    drain()
+    job = Job.objects.get(pk=job.pk)
+    assert job.state == JobState.SUCCEEDED, job.error
+    pd.testing.assert_series_equal(stored_by_type(), expected, check_names=False)
+    assert f"{int(expected.sum()):,}" in job.summary
+    assert job.progress_total and job.progress_done == job.progress_total
+
+    again = start_job("police_refresh", params={}, label="police.uk refresh (scheduled)")
+    drain()
+    again = Job.objects.get(pk=again.pk)
+    assert again.state == JobState.SUCCEEDED and "nothing" in again.summary.lower()
+    assert CrimeRecord.objects.filter(month=MONTH).count() == int(expected.sum())  # nothing twice
+
+
+def test_a_refresh_that_stops_shows_why_without_a_traceback(db, police_uk, settings, tmp_path):
+    from saferhood.jobs.models import Job, JobState
+    from saferhood.jobs.services import start_job
+    from saferhood.jobs.tests.conftest import drain
+
+    settings.SAFERHOOD_JOBS_DIR = tmp_path / "jobs"
+    police_uk.faults = ["500"] * 50  # every answer a server error: the month cannot be fetched
+    job = start_job("police_refresh", params={}, label="police.uk refresh")
+    drain()
+    job = Job.objects.get(pk=job.pk)
+    assert job.state == JobState.FAILED
+    assert "Traceback" not in job.error and "Before it stopped:" in job.error
+    assert CrimeRecord.objects.filter(month=MONTH).count() == 0
