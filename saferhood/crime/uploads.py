@@ -21,8 +21,6 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload, Tempo
 from django.http import HttpRequest
 from django.utils.text import get_valid_filename
 
-from saferhood.crime.importers.discovery import CSV_NAME_RE
-
 POLICE_SUFFIXES = (".csv", ".zip", ".json")
 MAX_FILES = 50
 
@@ -77,6 +75,9 @@ def stream_to_disk(request: HttpRequest) -> SizeGuard:
 
 def check_police_name(name: str) -> str | None:
     """Why a file cannot be a police.uk upload, or None."""
+    # Here, not at the top: the importers package loads pandas, which start-up must not.
+    from saferhood.crime.importers.discovery import CSV_NAME_RE
+
     lower = name.lower()
     if not lower.endswith(POLICE_SUFFIXES):
         return f"{name} is not a police.uk file: upload .csv files, an archive .zip or API .json"
