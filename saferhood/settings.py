@@ -149,8 +149,13 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # Live progress and worker heartbeats (files: readable while an import holds SQLite's write lock).
 SAFERHOOD_JOBS_DIR = Path(os.environ.get("SAFERHOOD_JOBS_DIR", BASE_DIR / "var" / "jobs"))
 # Kinds the workers queue by themselves: hourly, daily, weekly or monthly (unknown kinds are skipped).
+# The dev profile leaves out the monthly police.uk refresh: a laptop's `make run` should not reach
+# data.police.uk uninvited (set SAFERHOOD_SCHEDULE in .env to have it; "Fetch now" works anyway).
 SAFERHOOD_SCHEDULE = json.loads(
-    os.environ.get("SAFERHOOD_SCHEDULE", '{"retention": "daily", "police_refresh": "monthly"}')
+    os.environ.get(
+        "SAFERHOOD_SCHEDULE",
+        '{"retention": "daily"}' if DEV else '{"retention": "daily", "police_refresh": "monthly"}',
+    )
 )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
