@@ -373,6 +373,9 @@ SAFERHOOD_AUDIT_CHECKPOINT_DIR = Path(
     os.environ.get("SAFERHOOD_AUDIT_CHECKPOINT_DIR", BASE_DIR / "var" / "audit-checkpoints")
 )
 
+# Issued tasking packs' PDFs, made once by a background job (saferhood/tasking/pack_pdf.py).
+SAFERHOOD_PACK_DIR = Path(os.environ.get("SAFERHOOD_PACK_DIR", BASE_DIR / "var" / "packs"))
+
 # --- Data uploads (saferhood/crime/uploads.py) -----------------------------------------------------
 # Uploaded files stream to disk (never memory) in the temp folder, then move to a folder of their
 # own under SAFERHOOD_UPLOAD_DIR, on the same disk so the move is a rename, until imported.

@@ -107,6 +107,14 @@ def issue_pack(meeting: Meeting, snapshot: dict[str, Any], *, by: Any, request=N
     meeting.pack_issued_on = timezone.now()
     meeting.save(update_fields=["pack_snapshot", "pack_issued_on"])
     audit.record("change", request=request, user=by, obj=meeting, detail={"pack_issued": True})
+    # The issued pack is frozen: its PDF is made once, in the background, once this commits.
+    from saferhood.jobs.services import start_job
+
+    transaction.on_commit(
+        lambda: start_job(
+            "tasking_pack_pdf", user=by, params={"meeting": meeting.pk}, label=f"Pack PDF: {meeting}"
+        )
+    )
 
 
 @transaction.atomic

@@ -177,15 +177,12 @@ def pack(request: HttpRequest, pk: int) -> HttpResponse:
 
 @partner_required("tasking")
 def pack_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """The pack as a PDF (WeasyPrint), from the issued snapshot when there is one."""
-    from django.template.loader import render_to_string
-    from weasyprint import HTML
+    """The pack as a PDF: the issued pack's kept file when its job has made it, else rendered now."""
+    from saferhood.tasking.pack_pdf import issued_pdf_path, render_pack_pdf
 
     meeting = _meeting(pk)
-    data = meeting.pack_snapshot or build_pack(meeting)
-    html = render_to_string("tasking/pack_print.html", {"meeting": meeting, "pack": data,
-                                                        "issued": meeting.pack_snapshot is not None})  # fmt: skip
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    kept = issued_pdf_path(meeting)
+    pdf = kept.read_bytes() if kept is not None and kept.exists() else render_pack_pdf(meeting)
     audit.record("download", request=request, obj=meeting, detail={"what": "tasking pack PDF"})
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
