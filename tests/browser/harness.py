@@ -57,6 +57,9 @@ def server_env(db: Path, *, debug: bool, **extra: str) -> dict[str, str]:
         "SAFERHOOD_PROFILE": "dev",
         "DATABASE_URL": f"sqlite:///{db}",
         "DEBUG": "1" if debug else "0",
+        # runserver --insecure serves the sources; the hashed copies (collectstatic) are for
+        # `saferhood serve`, whose own tests run collectstatic (tests/test_serve.py).
+        "SAFERHOOD_STATIC_MANIFEST": "0",
         **extra,
     }
 
