@@ -17,8 +17,13 @@ month within the revision window that was fetched under an older publication (or
 hand, publication unknown) is fetched again and replaces what we hold, ward by ward. The publication a run was fetched under is in its file name
 (``state.publication_of``), so the decision reads the database, not the fetch folder.
 
-Only street-level crimes and ASB (``crimes-street``) are fetched: the importer stores API JSON
-of crimes only, not of stop and search or outcomes (those come from the police.uk CSV files).
+Each month fetched is fetched whole, of three kinds: street-level crimes and ASB
+(``crimes-street``), stop and search (``stops-street``) and outcomes (``outcomes-at-location``),
+polygon by polygon, and imported in one transaction (all three kinds or nothing). Stop and search
+and outcomes follow the crimes' month rule: a month held by the street files is not fetched (the
+archive that holds them holds its stop and search and outcomes files too); a month a refresh
+stored stops or outcomes for but no crimes (none in the partnership) counts as fetched under
+the publication its files name.
 """
 
 from __future__ import annotations
@@ -37,13 +42,14 @@ from django.conf import settings
 from saferhood.core.errors import ExplainedError, ImportFileError
 from saferhood.core.months import is_month, month_index
 from saferhood.crime.importers.summary import PoliceImportSummary
-from saferhood.crime.models import ImportStatus, RecordKind, RunCoverage
+from saferhood.crime.models import ImportRun, ImportStatus, RecordKind, RunCoverage
 from saferhood.crime.policeuk.forces import home_forces
 from saferhood.crime.policeuk.polygons import NoBoundaryError, partnership_boundaries
 from saferhood.policeapi.client import PoliceUkClient, PoliceUkError, TooManyRecords
 from saferhood.policeapi.limiter import TokenBucket
 from saferhood.policeapi.pieces import Piece, area_pieces, boundaries_digest
-from saferhood.policeapi.state import MonthFolder, publication_of, write_atomically
+from saferhood.policeapi.records import KINDS, WHAT
+from saferhood.policeapi.state import MonthFolder, piece_key, publication_of, write_atomically
 
 Progress = Callable[[int, int | None, str], None]
 
@@ -67,6 +73,7 @@ class MonthOutcome:
     records: int = 0
     duplicates: int = 0
     imported: PoliceImportSummary | None = None
+    kinds: dict[str, int] = field(default_factory=dict)  # records of each kind
 
 
 @dataclass
@@ -93,6 +100,8 @@ class RefreshSummary:
                     f" — {m.pieces_fetched:,} polygon(s) fetched, {m.pieces_reused:,} already held, "
                     f"{m.splits:,} split; {m.records:,} records ({m.duplicates:,} repeats across polygons dropped)"
                 )
+                if m.kinds:
+                    line += " — " + ", ".join(f"{WHAT[k]} {n:,}" for k, n in m.kinds.items())
             lines.append(line)
         if not self.fetched and not self.error:
             lines.append("Nothing to fetch: every month police.uk publishes is loaded and up to date.")
@@ -184,9 +193,13 @@ def _refresh(client, summary, months, dry_run, progress, replace_with_fewer) -> 
             )
         available = sorted(set(months))
     lads = list(settings.SAFERHOOD_PARTNERSHIP_LADS)
+    try:
+        boundaries: dict[str, str] | None = partnership_boundaries(lads)
+    except NoBoundaryError as exc:
+        boundaries, no_boundary = None, exc  # only an error if there is something to fetch
     plan = []
     for month in available:
-        reason, fetch = _decide(month, latest, lads)
+        reason, fetch = _decide(month, latest, lads, set(boundaries or ()))
         if fetch:
             plan.append((month, reason))
         else:
@@ -194,7 +207,8 @@ def _refresh(client, summary, months, dry_run, progress, replace_with_fewer) -> 
     if not plan:
         progress(0, 0, "Nothing to fetch")
         return
-    boundaries = partnership_boundaries(lads)
+    if boundaries is None:
+        raise no_boundary
     digest = boundaries_digest(boundaries)
     roots = [piece for code, text in boundaries.items() for piece in area_pieces(code, text)]
     area_index = None
@@ -208,6 +222,7 @@ def _refresh(client, summary, months, dry_run, progress, replace_with_fewer) -> 
         else:
             outcome.pieces_reused = sum(1 for p in folder.pieces.values() if p.get("state") == "done")
         outcome.records, outcome.duplicates = folder.records, folder.duplicates
+        outcome.kinds = {kind: folder.kinds.get(kind, {}).get("records", 0) for kind in KINDS}
         if not folder.records:
             outcome.action = "no records"
             continue
@@ -233,8 +248,9 @@ def _refresh(client, summary, months, dry_run, progress, replace_with_fewer) -> 
     progress(len(plan), len(plan), "Done")
 
 
-def _decide(month: str, latest: str, lads: list[str]) -> tuple[str, bool]:
-    """Why the month is (or is not) fetched, and whether it is."""
+def _decide(month: str, latest: str, lads: list[str], areas: set[str]) -> tuple[str, bool]:
+    """Why the month is (or is not) fetched, and whether it is (``areas``: the codes a refresh
+    imports the partnership's records under)."""
     rows = list(
         RunCoverage.objects.filter(
             lad_code__in=lads,
@@ -248,13 +264,20 @@ def _decide(month: str, latest: str, lads: list[str]) -> tuple[str, bool]:
     api = {lad for lad, kind, _, _ in rows if kind == RecordKind.API}
     if street >= set(lads):
         return "held by the police.uk street files", False
-    if not (street | api) >= set(lads):
+    # API runs of stop and search and outcomes are keyed on the area they were fetched for.
+    others = list(
+        ImportRun.objects.current()
+        .filter(month=month, kind__in=[RecordKind.STOP_AND_SEARCH, RecordKind.OUTCOMES], force__in=areas)
+        .values_list("file_name", flat=True)
+    )
+    if not (street | api) >= set(lads) and not others:
         folder = MonthFolder(Path(settings.SAFERHOOD_FETCH_DIR), month, latest, "")
         stored = folder.read_manifest() or {}
         if stored.get("complete") and stored.get("publication") == latest and not stored.get("records"):
             return f"police.uk has no records in the partnership's wards (publication {latest})", False
         return "not loaded", True
     fetched_under = [publication_of(name) for _, kind, _, name in rows if kind == RecordKind.API]
+    fetched_under += [publication_of(name) for name in others]
     by_hand = any(p is None for p in fetched_under)
     oldest = None if by_hand else min(fetched_under)  # type: ignore[type-var]
     if oldest is not None and oldest >= latest:
@@ -274,43 +297,48 @@ def _fetch_month(
     roots: list[Piece],
     outcome: MonthOutcome,
     progress: Callable[[str], None],
-) -> list[tuple[str, str]]:
-    """Every piece's answer into the folder, splitting a piece police.uk finds too big.
+) -> dict[str, list[tuple[str, str]]]:
+    """Every piece's answer of every kind into the folder, splitting a piece police.uk finds
+    too big (for that kind: a ward can hold too many crimes and few stops).
 
     Depth first, so a polygon that stays too big however it is cut fails after a handful of
-    requests, not thousands. Returns (area, piece key) of every piece held, in order.
+    requests, not thousands. Returns, per kind, (area, piece key) of every piece held, in order.
     """
     max_splits = settings.SAFERHOOD_POLICE_UK_MAX_SPLITS
     min_metres = settings.SAFERHOOD_POLICE_UK_MIN_SPLIT_METRES
-    order: list[tuple[str, str]] = []
-    stack = list(reversed(roots))
-    while stack:
-        piece = stack.pop()
-        if folder.is_split(piece.key):
-            stack.extend(reversed(piece.split()))
-            continue
-        if folder.holds(piece.key):
-            outcome.pieces_reused += 1
-            order.append((piece.area, piece.key))
-            continue
-        try:
-            records = client.street_crimes(piece.poly(), folder.month)
-        except TooManyRecords as exc:
-            if piece.depth >= max_splits or piece.size_metres() / 2 < min_metres:
-                raise PoliceUkError(
-                    f"{exc}: police.uk answered 503 (more than 10,000 records, or unavailable) for polygon "
-                    f"{piece.key} of {piece.area} even after splitting it {piece.depth} time(s) "
-                    f"(to {piece.size_metres():,.0f} m across); nothing of {folder.month} was imported"
-                ) from None
-            folder.mark_split(piece.key)
-            outcome.splits += 1
-            stack.extend(reversed(piece.split()))
-            continue
-        folder.store_piece(piece.key, records)
-        outcome.pieces_fetched += 1
-        order.append((piece.area, piece.key))
-        progress(f"{folder.month}: {piece.key} ({len(records):,} records)")
-    return order
+    orders: dict[str, list[tuple[str, str]]] = {}
+    for kind in KINDS:
+        order = orders[kind] = []
+        stack = list(reversed(roots))
+        while stack:
+            piece = stack.pop()
+            key = piece_key(kind, piece.key)
+            if folder.is_split(key):
+                stack.extend(reversed(piece.split()))
+                continue
+            if folder.holds(key):
+                outcome.pieces_reused += 1
+                order.append((piece.area, key))
+                continue
+            try:
+                records = client.in_polygon(kind, piece.poly(), folder.month)
+            except TooManyRecords as exc:
+                if piece.depth >= max_splits or piece.size_metres() / 2 < min_metres:
+                    raise PoliceUkError(
+                        f"{exc}: police.uk answered 503 (more than 10,000 records, or unavailable) for polygon "
+                        f"{piece.key} of {piece.area} even after splitting it {piece.depth} time(s) "
+                        f"(to {piece.size_metres():,.0f} m across); nothing of {folder.month} was imported"
+                    ) from None
+                folder.mark_split(key)
+                outcome.splits += 1
+                stack.extend(reversed(piece.split()))
+                continue
+            folder.store_piece(key, records)
+            outcome.pieces_fetched += 1
+            order.append((piece.area, key))
+            label = "" if kind == "crimes" else f"{WHAT[kind]} "
+            progress(f"{folder.month}: {label}{piece.key} ({len(records):,} records)")
+    return orders
 
 
 def _log(summary: RefreshSummary) -> None:
