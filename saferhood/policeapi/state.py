@@ -103,6 +103,12 @@ class MonthFolder:
             shutil.rmtree(folder.path)
         return folder
 
+    def discard(self) -> None:
+        """Forget every answer of the month (they could not be imported)."""
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        self.pieces, self.kinds, self.complete, self.records, self.duplicates = {}, {}, False, 0, 0
+
     def read_manifest(self) -> dict | None:
         try:
             stored = json.loads((self.path / MANIFEST).read_bytes())

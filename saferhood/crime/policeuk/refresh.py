@@ -41,6 +41,7 @@ from django.conf import settings
 
 from saferhood.core.errors import ExplainedError, ImportFileError
 from saferhood.core.months import is_month, month_index
+from saferhood.crime.importers.store import ReplaceWithFewerError
 from saferhood.crime.importers.summary import PoliceImportSummary
 from saferhood.crime.models import ImportRun, ImportStatus, RecordKind, RunCoverage
 from saferhood.crime.policeuk.forces import home_forces
@@ -244,6 +245,13 @@ def _refresh(client, summary, months, dry_run, progress, replace_with_fewer) -> 
         except ImportFileError as exc:
             outcome.action = "failed"
             outcome.imported = getattr(exc, "summary", None)
+            if not isinstance(exc, ReplaceWithFewerError):
+                # police.uk's answers were whole JSON but not records we can store: ask again
+                # next time rather than keep failing on the answers held.
+                folder.discard()
+                exc.args = (
+                    f"{exc.args[0]} The month's answers were discarded: the next run asks police.uk again.",
+                )
             raise
     progress(len(plan), len(plan), "Done")
 

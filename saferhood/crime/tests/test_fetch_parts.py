@@ -109,7 +109,12 @@ def test_stops_seen_by_two_polygons_are_kept_once_but_two_people_searched_togeth
 
     alike = {"datetime": "2019-12-01T01:48:53+00:00", "type": "Person search", "location": None}
     other = {**alike, "gender": "Female"}
-    outcome = {"category": {"code": "x", "name": "X"}, "date": "2019-12", "person_id": None, "crime": {"id": 7}}
+    outcome = {
+        "category": {"code": "x", "name": "X"},
+        "date": "2019-12",
+        "person_id": None,
+        "crime": {"id": 7},
+    }
     folder = MonthFolder.open(tmp_path, "2019-12", "2019-12", "digest")
     folder.store_piece("stops/A", [alike, alike, other])  # two people searched together, and one more
     folder.store_piece("stops/B", [alike, other])  # the same point seen from the next polygon
