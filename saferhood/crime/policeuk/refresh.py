@@ -49,7 +49,7 @@ from saferhood.crime.policeuk.polygons import NoBoundaryError, partnership_bound
 from saferhood.policeapi.client import PoliceUkClient, PoliceUkError, TooManyRecords
 from saferhood.policeapi.limiter import TokenBucket
 from saferhood.policeapi.pieces import Piece, area_pieces, boundaries_digest
-from saferhood.policeapi.records import KINDS, WHAT
+from saferhood.policeapi.records import CRIMES, KINDS, WHAT
 from saferhood.policeapi.state import MonthFolder, piece_key, publication_of, write_atomically
 
 Progress = Callable[[int, int | None, str], None]
@@ -344,7 +344,7 @@ def _fetch_month(
             folder.store_piece(key, records)
             outcome.pieces_fetched += 1
             order.append((piece.area, key))
-            label = "" if kind == "crimes" else f"{WHAT[kind]} "
+            label = "" if kind == CRIMES else f"{WHAT[kind]} "
             progress(f"{folder.month}: {label}{piece.key} ({len(records):,} records)")
     return orders
 
