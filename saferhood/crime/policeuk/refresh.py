@@ -364,6 +364,7 @@ def _log(summary: RefreshSummary) -> None:
                 "action": m.action,
                 "reason": m.reason,
                 "records": m.records,
+                "kinds": m.kinds,
                 "stored": m.imported.rows_stored if m.imported else 0,
             }
             for m in summary.months
