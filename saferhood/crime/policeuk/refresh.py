@@ -38,10 +38,11 @@ from functools import partial
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 
 from saferhood.core.errors import ExplainedError, ImportFileError
 from saferhood.core.months import is_month, month_index
-from saferhood.crime.importers.store import ReplaceWithFewerError
+from saferhood.crime.importers.store import RECORD_MODELS, ReplaceWithFewerError, check_replacement
 from saferhood.crime.importers.summary import PoliceImportSummary
 from saferhood.crime.models import ImportRun, ImportStatus, RecordKind, RunCoverage
 from saferhood.crime.policeuk.forces import home_forces
@@ -53,6 +54,7 @@ from saferhood.policeapi.records import CRIMES, KINDS, WHAT
 from saferhood.policeapi.state import MonthFolder, piece_key, publication_of, write_atomically
 
 Progress = Callable[[int, int | None, str], None]
+FETCHED_KINDS = [RecordKind.API, RecordKind.STOP_AND_SEARCH, RecordKind.OUTCOMES]
 
 
 class RefreshError(ExplainedError):
@@ -75,6 +77,7 @@ class MonthOutcome:
     duplicates: int = 0
     imported: PoliceImportSummary | None = None
     kinds: dict[str, int] = field(default_factory=dict)  # records of each kind
+    removed: int = 0  # rows of areas police.uk no longer answers with any record of their kind
 
 
 @dataclass
@@ -103,6 +106,8 @@ class RefreshSummary:
                 )
                 if m.kinds:
                     line += " — " + ", ".join(f"{WHAT[k]} {n:,}" for k, n in m.kinds.items())
+                if m.removed:
+                    line += f"; {m.removed:,} rows of areas police.uk no longer answers for removed"
             lines.append(line)
         if not self.fetched and not self.error:
             lines.append("Nothing to fetch: every month police.uk publishes is loaded and up to date.")
@@ -235,13 +240,18 @@ def _refresh(client, summary, months, dry_run, progress, replace_with_fewer) -> 
         from saferhood.crime.importers import import_police
 
         try:
-            outcome.imported = import_police(
-                [folder.import_dir],
-                dry_run=dry_run,
-                progress=False,
-                area_index=area_index,
-                replace_with_fewer=replace_with_fewer,
-            )
+            with transaction.atomic():  # the month's runs and the removal of its stale ones
+                outcome.imported = import_police(
+                    [folder.import_dir],
+                    dry_run=dry_run,
+                    progress=False,
+                    area_index=area_index,
+                    replace_with_fewer=replace_with_fewer,
+                )
+                if not dry_run:
+                    outcome.removed = _remove_stale(
+                        month, set(boundaries), outcome.imported, replace_with_fewer
+                    )
         except ImportFileError as exc:
             outcome.action = "failed"
             outcome.imported = getattr(exc, "summary", None)
@@ -254,6 +264,34 @@ def _refresh(client, summary, months, dry_run, progress, replace_with_fewer) -> 
                 )
             raise
     progress(len(plan), len(plan), "Done")
+
+
+def _remove_stale(month: str, areas: set[str], imported: PoliceImportSummary, allow_fewer: bool) -> int:
+    """Remove the month's runs of partnership areas that police.uk now answers with no record of
+    their kind (a ward whose only stop and search was revised away): the month then holds what
+    police.uk answers, not that plus what it used to. Refused like any replacement by far fewer
+    rows (``store.check_replacement``), weighing each kind's month across the partnership's areas.
+    Returns the rows removed."""
+    new = {r.run_id for r in imported.runs}
+    fetched = ImportRun.objects.current().filter(month=month, kind__in=FETCHED_KINDS, force__in=areas)
+    stale = [run for run in fetched if run.pk not in new]
+    for kind in {run.kind for run in stale}:
+        held = sum(run.rows_stored for run in fetched if run.kind == kind)
+        brought = sum(r.rows_stored for r in imported.runs if r.kind == kind)
+        areas_named = ", ".join(sorted(run.force for run in stale if run.kind == kind))
+        check_replacement(
+            f"{kind} {month} of {areas_named}",
+            kind,
+            "partnership",
+            month,
+            brought,
+            held,
+            allow_fewer=allow_fewer,
+        )
+    for model in {RECORD_MODELS[run.kind] for run in stale}:
+        model.objects.filter(run__in=[run.pk for run in stale]).delete()
+    ImportRun.objects.filter(pk__in=[run.pk for run in stale]).delete()  # counts and coverage by CASCADE
+    return sum(run.rows_stored for run in stale)
 
 
 def _decide(month: str, latest: str, lads: list[str], areas: set[str]) -> tuple[str, bool]:

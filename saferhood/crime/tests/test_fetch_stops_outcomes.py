@@ -27,6 +27,7 @@ from saferhood.crime.policeuk.refresh import RefreshError, refresh_police
 from saferhood.crime.tests.policeuk_replay import (
     OUTCOMES_CSV,
     STOPS_CSV,
+    Located,
     ReplayPoliceUk,
     load_outcomes,
     load_records,
@@ -185,3 +186,28 @@ def test_a_bad_stops_answer_stops_the_month_with_nothing_of_any_kind_stored(db, 
     (month,) = summary.fetched
     assert month.action == "imported" and month.kinds["crimes"] == 2823
     assert CrimeRecord.objects.filter(month="2018-06").count() == 2823
+
+
+def test_a_ward_police_uk_no_longer_answers_for_loses_its_old_records_on_revision(db, police_uk, answers):
+    month = "2020-04"
+    police_uk.latest, police_uk.months = month, [month]
+    refresh_police()
+    held = counts(OutcomeRecord.objects.filter(month=month), "ward_code")
+    ward = min(held, key=held.get)  # revised away: police.uk now has no outcome there
+    polygon = shapely.from_geojson(Area.objects.get(code=ward).boundary)
+    located = police_uk.kinds["outcomes"]
+    keep = ~shapely.covers(polygon, located.points)
+    police_uk.kinds["outcomes"] = Located(
+        "outcomes", [r for r, k in zip(located.records, keep, strict=True) if k]
+    )
+    police_uk.latest, police_uk.months = "2020-05", [month, "2020-05"]
+    inside = csv_inside(OUTCOMES_CSV, f"{month}/*-outcomes.csv", boundary(SANDWELL_WARDS))
+    points = shapely.points(inside["Longitude"].astype(float), inside["Latitude"].astype(float))
+    expected = inside[~shapely.covers(polygon, points)]["Outcome type"].value_counts().to_dict()
+
+    summary = refresh_police()
+
+    revised = next(m for m in summary.months if m.month == month)
+    assert revised.action == "imported" and revised.removed == held[ward]
+    assert counts(OutcomeRecord.objects.filter(month=month), "outcome_type") == expected
+    assert not ImportRun.objects.filter(kind="outcomes", month=month, force=ward).exists()
