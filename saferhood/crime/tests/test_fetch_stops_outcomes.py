@@ -211,3 +211,26 @@ def test_a_ward_police_uk_no_longer_answers_for_loses_its_old_records_on_revisio
     assert revised.action == "imported" and revised.removed == held[ward]
     assert counts(OutcomeRecord.objects.filter(month=month), "outcome_type") == expected
     assert not ImportRun.objects.filter(kind="outcomes", month=month, force=ward).exists()
+
+
+def test_a_revision_that_would_leave_far_fewer_outcomes_is_refused_unless_asked(db, police_uk):
+    month = "2020-04"
+    police_uk.latest, police_uk.months = month, [month]
+    refresh_police()
+    before = OutcomeRecord.objects.filter(month=month).count()
+    held = counts(OutcomeRecord.objects.filter(month=month), "ward_code")
+    ward = max(held, key=held.get)  # only the busiest ward is still answered: a partial answer?
+    polygon = shapely.from_geojson(Area.objects.get(code=ward).boundary)
+    located = police_uk.kinds["outcomes"]
+    keep = shapely.covers(polygon, located.points)
+    police_uk.kinds["outcomes"] = Located(
+        "outcomes", [r for r, k in zip(located.records, keep, strict=True) if k]
+    )
+    police_uk.latest, police_uk.months = "2020-05", [month]
+
+    with pytest.raises(RefreshError, match="--replace-with-fewer"):
+        refresh_police()
+    assert OutcomeRecord.objects.filter(month=month).count() == before  # nothing of the month changed
+
+    refresh_police(replace_with_fewer=True)
+    assert counts(OutcomeRecord.objects.filter(month=month), "ward_code") == {ward: held[ward]}
