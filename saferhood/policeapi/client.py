@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from saferhood.policeapi.limiter import TokenBucket
+from saferhood.policeapi.records import CRIMES, PATHS, WHAT
 
 # YYYY-MM (this package imports nothing of Saferhood's, so not core.months).
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -85,15 +86,20 @@ class PoliceUkClient:
         return sorted(set(months))
 
     def street_crimes(self, poly: str, month: str) -> list:
-        """Every street-level crime and ASB record in a polygon in a month.
+        """Every street-level crime and ASB record in a polygon in a month (see :meth:`in_polygon`)."""
+        return self.in_polygon(CRIMES, poly, month)
+
+    def in_polygon(self, kind: str, poly: str, month: str) -> list:
+        """Every record of a kind (``records.KINDS``: crimes, stops, outcomes) in a polygon in a month.
 
         POSTed, as police.uk recommends for long polygons (a GET over 4,094 characters is refused).
         Raises :class:`TooManyRecords` on 503.
         """
-        answer = self._request("crimes-street/all-crime", {"poly": poly, "date": month}, split_on_503=True)
+        path = PATHS[kind]
+        answer = self._request(path, {"poly": poly, "date": month}, split_on_503=True)
         if not isinstance(answer, list):
             raise PoliceUkError(
-                f"{self._url('crimes-street/all-crime')} (date={month}): expected a JSON array of crimes, "
+                f"{self._url(path)} (date={month}): expected a JSON array of {WHAT[kind]}, "
                 f"found {type(answer).__name__}"
             )
         return answer

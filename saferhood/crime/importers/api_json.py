@@ -1,4 +1,5 @@
-"""Reading police.uk API ``crimes-street`` JSON arrays, one file per area.
+"""Reading police.uk API ``crimes-street`` JSON arrays, one file per area (stop and search and
+outcomes files are told apart by their records' shape and read by ``api_json_other``).
 
 An API pull is saved as one file per query polygon (usually a ward), and each file is its own
 unit of import: the records of one file for one month replace only the earlier import of the
@@ -19,9 +20,11 @@ import numpy as np
 
 from saferhood.core.errors import ImportFileError
 from saferhood.core.months import is_month
+from saferhood.crime.importers.api_json_other import OtherMonth, read_other
 from saferhood.crime.importers.csv_files import LAT_RANGE, LON_RANGE
 from saferhood.crime.importers.discovery import SourceFile
 from saferhood.crime.models import CRIME_TYPES
+from saferhood.policeapi.records import CRIMES, kind_of
 
 # Slugs the API used before May 2013, for older months.
 LEGACY_SLUGS = {"public-disorder-weapons": "Public disorder and weapons"}
@@ -161,11 +164,15 @@ def _parse(source: SourceFile, data: bytes) -> list:
     return records
 
 
-def read_json_file(source: SourceFile) -> list[ApiMonth]:
-    """Every record of one file, checked, per month (sorted), deduplicated on ``id`` within the file."""
+def read_json_file(source: SourceFile) -> list[ApiMonth | OtherMonth]:
+    """Every record of one file, checked, per month (sorted): crimes deduplicated on ``id`` within
+    the file; stop and search or outcomes (told apart by their shape) as ``api_json_other`` reads them."""
     data = source.read()
     records = _parse(source, data)
+    kind = kind_of(records)
     try:
+        if kind != CRIMES:
+            return read_other(source.display, area_key(source.name), data, records, kind)
         return _read_records(source, data, records)
     except ImportFileError as exc:
         if exc.line is None and b"\n" not in data.strip():  # the API's output is one line

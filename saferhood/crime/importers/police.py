@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from saferhood.core.errors import ImportFileError
 from saferhood.crime.importers.api_json import ApiMonth, read_json_file
+from saferhood.crime.importers.api_json_other import OtherMonth
 from saferhood.crime.importers.checkpoints import BackgroundCheckpoints
 from saferhood.crime.importers.csv_files import BOOLEAN_COLUMNS, ParsedCsv, read_csv
 from saferhood.crime.importers.discovery import Discovered, SourceFile, discover_batches
@@ -130,11 +131,17 @@ def import_police(
                         tell(summary.files_read, total_files, f"Stored {source.file.name}")
                     if batch.json:
                         task = bar.add_task(f"{len(batch.json)} API JSON files", total=None) if bar else None
-                        api_months = _read_api_batch(batch.json)
+                        units = _read_api_batch(batch.json)
                         summary.files_read += len(batch.json)
+                        crimes = [u for u in units if isinstance(u, ApiMonth)]
                         summary.runs += _store_api_batch(
-                            api_months, area_index, dry_run, replace_with_fewer, api_seen
+                            crimes, area_index, dry_run, replace_with_fewer, api_seen
                         )
+                        summary.runs += [
+                            _store_other(u, area_index, dry_run, replace_with_fewer)
+                            for u in units
+                            if isinstance(u, OtherMonth)
+                        ]
                         if bar:
                             bar.update(task, total=1, completed=1)
                         tell(summary.files_read, total_files, f"Stored {len(batch.json)} API JSON files")
@@ -163,21 +170,60 @@ def _explain(exc: ImportFileError, batch: Discovered | None, kept: int, dry_run:
         )
 
 
-def _read_api_batch(sources: list[SourceFile]) -> list[ApiMonth]:
-    """Every JSON file of a batch, all checked before any is stored; one area-month per file."""
-    months: list[ApiMonth] = []
-    units: dict[tuple[str, str], str] = {}
+def _read_api_batch(sources: list[SourceFile]) -> list[ApiMonth | OtherMonth]:
+    """Every JSON file of a batch, all checked before any is stored; one area-month per file
+    and kind (crimes, stop and search, outcomes)."""
+    months: list[ApiMonth | OtherMonth] = []
+    units: dict[tuple[str, str, str], str] = {}
     for source in sources:
         for api_month in read_json_file(source):
-            other = units.setdefault((api_month.area, api_month.month), source.display)
+            kind = getattr(api_month, "kind", RecordKind.API)
+            other = units.setdefault((kind, api_month.area, api_month.month), source.display)
             if other != source.display:
                 raise ImportFileError(
                     source.display,
-                    f"expected one file per area and month, found a second file for area "
+                    f"expected one file per area, month and kind, found a second {kind} file for area "
                     f"{api_month.area} {api_month.month} (the first is {other}); import them separately",
                 )
             months.append(api_month)
     return months
+
+
+def _store_other(unit: OtherMonth, index, dry_run: bool, allow_fewer: bool) -> RunSummary:
+    """One file's stops (or outcomes) of a month as the run of its kind and area-month.
+
+    Not deduplicated across files: stops have no id, and two equal records can be two people
+    searched together (the refresh drops repeats across its polygons when it writes the files).
+    """
+    lon, lat = unit.coordinates()
+    placed = place(index, None, lon, lat)
+
+    def store():
+        return store_run(
+            kind=unit.kind,
+            force=unit.area,
+            month=unit.month,
+            file_name=unit.file_name,
+            checksum=unit.checksum,
+            rows_read=unit.rows_read,
+            duplicates=0,
+            placed=placed,
+            columns={"longitude": nullable_floats(lon), "latitude": nullable_floats(lat), **unit.columns()},
+            allow_fewer=allow_fewer,
+        )
+
+    return _run_summary(
+        unit.kind,
+        unit.area,
+        unit.month,
+        unit.file_name,
+        unit.rows_read,
+        0,
+        placed,
+        dry_run,
+        store,
+        allow_fewer,
+    )
 
 
 def _run_summary(

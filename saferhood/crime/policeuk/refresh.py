@@ -17,8 +17,13 @@ month within the revision window that was fetched under an older publication (or
 hand, publication unknown) is fetched again and replaces what we hold, ward by ward. The publication a run was fetched under is in its file name
 (``state.publication_of``), so the decision reads the database, not the fetch folder.
 
-Only street-level crimes and ASB (``crimes-street``) are fetched: the importer stores API JSON
-of crimes only, not of stop and search or outcomes (those come from the police.uk CSV files).
+Each month fetched is fetched whole, of three kinds: street-level crimes and ASB
+(``crimes-street``), stop and search (``stops-street``) and outcomes (``outcomes-at-location``),
+polygon by polygon, and imported in one transaction (all three kinds or nothing). Stop and search
+and outcomes follow the crimes' month rule: a month held by the street files is not fetched (the
+archive that holds them holds its stop and search and outcomes files too); a month a refresh
+stored stops or outcomes for but no crimes (none in the partnership) counts as fetched under
+the publication its files name.
 """
 
 from __future__ import annotations
@@ -33,19 +38,23 @@ from functools import partial
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 
 from saferhood.core.errors import ExplainedError, ImportFileError
 from saferhood.core.months import is_month, month_index
+from saferhood.crime.importers.store import RECORD_MODELS, ReplaceWithFewerError, check_replacement
 from saferhood.crime.importers.summary import PoliceImportSummary
-from saferhood.crime.models import ImportStatus, RecordKind, RunCoverage
+from saferhood.crime.models import ImportRun, ImportStatus, RecordKind, RunCoverage
 from saferhood.crime.policeuk.forces import home_forces
 from saferhood.crime.policeuk.polygons import NoBoundaryError, partnership_boundaries
 from saferhood.policeapi.client import PoliceUkClient, PoliceUkError, TooManyRecords
 from saferhood.policeapi.limiter import TokenBucket
 from saferhood.policeapi.pieces import Piece, area_pieces, boundaries_digest
-from saferhood.policeapi.state import MonthFolder, publication_of, write_atomically
+from saferhood.policeapi.records import CRIMES, KINDS, WHAT
+from saferhood.policeapi.state import MonthFolder, piece_key, publication_of, write_atomically
 
 Progress = Callable[[int, int | None, str], None]
+FETCHED_KINDS = [RecordKind.API, RecordKind.STOP_AND_SEARCH, RecordKind.OUTCOMES]
 
 
 class RefreshError(ExplainedError):
@@ -67,6 +76,8 @@ class MonthOutcome:
     records: int = 0
     duplicates: int = 0
     imported: PoliceImportSummary | None = None
+    kinds: dict[str, int] = field(default_factory=dict)  # records of each kind
+    removed: int = 0  # rows of areas police.uk no longer answers with any record of their kind
 
 
 @dataclass
@@ -93,6 +104,10 @@ class RefreshSummary:
                     f" — {m.pieces_fetched:,} polygon(s) fetched, {m.pieces_reused:,} already held, "
                     f"{m.splits:,} split; {m.records:,} records ({m.duplicates:,} repeats across polygons dropped)"
                 )
+                if m.kinds:
+                    line += " — " + ", ".join(f"{WHAT[k]} {n:,}" for k, n in m.kinds.items())
+                if m.removed:
+                    line += f"; {m.removed:,} rows of areas police.uk no longer answers for removed"
             lines.append(line)
         if not self.fetched and not self.error:
             lines.append("Nothing to fetch: every month police.uk publishes is loaded and up to date.")
@@ -184,9 +199,13 @@ def _refresh(client, summary, months, dry_run, progress, replace_with_fewer) -> 
             )
         available = sorted(set(months))
     lads = list(settings.SAFERHOOD_PARTNERSHIP_LADS)
+    try:
+        boundaries: dict[str, str] | None = partnership_boundaries(lads)
+    except NoBoundaryError as exc:
+        boundaries, no_boundary = None, exc  # only an error if there is something to fetch
     plan = []
     for month in available:
-        reason, fetch = _decide(month, latest, lads)
+        reason, fetch = _decide(month, latest, lads, set(boundaries or ()))
         if fetch:
             plan.append((month, reason))
         else:
@@ -194,7 +213,8 @@ def _refresh(client, summary, months, dry_run, progress, replace_with_fewer) -> 
     if not plan:
         progress(0, 0, "Nothing to fetch")
         return
-    boundaries = partnership_boundaries(lads)
+    if boundaries is None:
+        raise no_boundary
     digest = boundaries_digest(boundaries)
     roots = [piece for code, text in boundaries.items() for piece in area_pieces(code, text)]
     area_index = None
@@ -208,6 +228,7 @@ def _refresh(client, summary, months, dry_run, progress, replace_with_fewer) -> 
         else:
             outcome.pieces_reused = sum(1 for p in folder.pieces.values() if p.get("state") == "done")
         outcome.records, outcome.duplicates = folder.records, folder.duplicates
+        outcome.kinds = {kind: folder.kinds.get(kind, {}).get("records", 0) for kind in KINDS}
         if not folder.records:
             outcome.action = "no records"
             continue
@@ -219,22 +240,63 @@ def _refresh(client, summary, months, dry_run, progress, replace_with_fewer) -> 
         from saferhood.crime.importers import import_police
 
         try:
-            outcome.imported = import_police(
-                [folder.import_dir],
-                dry_run=dry_run,
-                progress=False,
-                area_index=area_index,
-                replace_with_fewer=replace_with_fewer,
-            )
+            with transaction.atomic():  # the month's runs and the removal of its stale ones
+                outcome.imported = import_police(
+                    [folder.import_dir],
+                    dry_run=dry_run,
+                    progress=False,
+                    area_index=area_index,
+                    replace_with_fewer=replace_with_fewer,
+                )
+                if not dry_run:
+                    outcome.removed = _remove_stale(
+                        month, set(boundaries), outcome.imported, replace_with_fewer
+                    )
         except ImportFileError as exc:
             outcome.action = "failed"
             outcome.imported = getattr(exc, "summary", None)
+            if not isinstance(exc, ReplaceWithFewerError):
+                # police.uk's answers were whole JSON but not records we can store: ask again
+                # next time rather than keep failing on the answers held.
+                folder.discard()
+                exc.args = (
+                    f"{exc.args[0]} The month's answers were discarded: the next run asks police.uk again.",
+                )
             raise
     progress(len(plan), len(plan), "Done")
 
 
-def _decide(month: str, latest: str, lads: list[str]) -> tuple[str, bool]:
-    """Why the month is (or is not) fetched, and whether it is."""
+def _remove_stale(month: str, areas: set[str], imported: PoliceImportSummary, allow_fewer: bool) -> int:
+    """Remove the month's runs of partnership areas that police.uk now answers with no record of
+    their kind (a ward whose only stop and search was revised away): the month then holds what
+    police.uk answers, not that plus what it used to. Refused like any replacement by far fewer
+    rows (``store.check_replacement``), weighing each kind's month across the partnership's areas.
+    Returns the rows removed."""
+    new = {r.run_id for r in imported.runs}
+    fetched = ImportRun.objects.current().filter(month=month, kind__in=FETCHED_KINDS, force__in=areas)
+    stale = [run for run in fetched if run.pk not in new]
+    for kind in {run.kind for run in stale}:
+        held = sum(run.rows_stored for run in fetched if run.kind == kind)
+        brought = sum(r.rows_stored for r in imported.runs if r.kind == kind)
+        areas_named = ", ".join(sorted(run.force for run in stale if run.kind == kind))
+        check_replacement(
+            f"{kind} {month} of {areas_named}",
+            kind,
+            "partnership",
+            month,
+            brought,
+            held,
+            allow_fewer=allow_fewer,
+        )
+    for model in {RECORD_MODELS[run.kind] for run in stale}:
+        model.objects.filter(run__in=[run.pk for run in stale]).delete()
+    ImportRun.objects.filter(pk__in=[run.pk for run in stale]).delete()  # counts and coverage by CASCADE
+    return sum(run.rows_stored for run in stale)
+
+
+def _decide(month: str, latest: str, lads: list[str], areas: set[str]) -> tuple[str, bool]:
+    """Why the month is (or is not) fetched, and whether it is (``areas``: the codes a refresh
+    imports the partnership's records under)."""
     rows = list(
         RunCoverage.objects.filter(
             lad_code__in=lads,
@@ -248,13 +310,20 @@ def _decide(month: str, latest: str, lads: list[str]) -> tuple[str, bool]:
     api = {lad for lad, kind, _, _ in rows if kind == RecordKind.API}
     if street >= set(lads):
         return "held by the police.uk street files", False
-    if not (street | api) >= set(lads):
+    # API runs of stop and search and outcomes are keyed on the area they were fetched for.
+    others = list(
+        ImportRun.objects.current()
+        .filter(month=month, kind__in=[RecordKind.STOP_AND_SEARCH, RecordKind.OUTCOMES], force__in=areas)
+        .values_list("file_name", flat=True)
+    )
+    if not (street | api) >= set(lads) and not others:
         folder = MonthFolder(Path(settings.SAFERHOOD_FETCH_DIR), month, latest, "")
         stored = folder.read_manifest() or {}
         if stored.get("complete") and stored.get("publication") == latest and not stored.get("records"):
             return f"police.uk has no records in the partnership's wards (publication {latest})", False
         return "not loaded", True
     fetched_under = [publication_of(name) for _, kind, _, name in rows if kind == RecordKind.API]
+    fetched_under += [publication_of(name) for name in others]
     by_hand = any(p is None for p in fetched_under)
     oldest = None if by_hand else min(fetched_under)  # type: ignore[type-var]
     if oldest is not None and oldest >= latest:
@@ -274,43 +343,48 @@ def _fetch_month(
     roots: list[Piece],
     outcome: MonthOutcome,
     progress: Callable[[str], None],
-) -> list[tuple[str, str]]:
-    """Every piece's answer into the folder, splitting a piece police.uk finds too big.
+) -> dict[str, list[tuple[str, str]]]:
+    """Every piece's answer of every kind into the folder, splitting a piece police.uk finds
+    too big (for that kind: a ward can hold too many crimes and few stops).
 
     Depth first, so a polygon that stays too big however it is cut fails after a handful of
-    requests, not thousands. Returns (area, piece key) of every piece held, in order.
+    requests, not thousands. Returns, per kind, (area, piece key) of every piece held, in order.
     """
     max_splits = settings.SAFERHOOD_POLICE_UK_MAX_SPLITS
     min_metres = settings.SAFERHOOD_POLICE_UK_MIN_SPLIT_METRES
-    order: list[tuple[str, str]] = []
-    stack = list(reversed(roots))
-    while stack:
-        piece = stack.pop()
-        if folder.is_split(piece.key):
-            stack.extend(reversed(piece.split()))
-            continue
-        if folder.holds(piece.key):
-            outcome.pieces_reused += 1
-            order.append((piece.area, piece.key))
-            continue
-        try:
-            records = client.street_crimes(piece.poly(), folder.month)
-        except TooManyRecords as exc:
-            if piece.depth >= max_splits or piece.size_metres() / 2 < min_metres:
-                raise PoliceUkError(
-                    f"{exc}: police.uk answered 503 (more than 10,000 records, or unavailable) for polygon "
-                    f"{piece.key} of {piece.area} even after splitting it {piece.depth} time(s) "
-                    f"(to {piece.size_metres():,.0f} m across); nothing of {folder.month} was imported"
-                ) from None
-            folder.mark_split(piece.key)
-            outcome.splits += 1
-            stack.extend(reversed(piece.split()))
-            continue
-        folder.store_piece(piece.key, records)
-        outcome.pieces_fetched += 1
-        order.append((piece.area, piece.key))
-        progress(f"{folder.month}: {piece.key} ({len(records):,} records)")
-    return order
+    orders: dict[str, list[tuple[str, str]]] = {}
+    for kind in KINDS:
+        order = orders[kind] = []
+        stack = list(reversed(roots))
+        while stack:
+            piece = stack.pop()
+            key = piece_key(kind, piece.key)
+            if folder.is_split(key):
+                stack.extend(reversed(piece.split()))
+                continue
+            if folder.holds(key):
+                outcome.pieces_reused += 1
+                order.append((piece.area, key))
+                continue
+            try:
+                records = client.in_polygon(kind, piece.poly(), folder.month)
+            except TooManyRecords as exc:
+                if piece.depth >= max_splits or piece.size_metres() / 2 < min_metres:
+                    raise PoliceUkError(
+                        f"{exc}: police.uk answered 503 (more than 10,000 records, or unavailable) for polygon "
+                        f"{piece.key} of {piece.area} even after splitting it {piece.depth} time(s) "
+                        f"(to {piece.size_metres():,.0f} m across); nothing of {folder.month} was imported"
+                    ) from None
+                folder.mark_split(key)
+                outcome.splits += 1
+                stack.extend(reversed(piece.split()))
+                continue
+            folder.store_piece(key, records)
+            outcome.pieces_fetched += 1
+            order.append((piece.area, key))
+            label = "" if kind == CRIMES else f"{WHAT[kind]} "
+            progress(f"{folder.month}: {label}{piece.key} ({len(records):,} records)")
+    return orders
 
 
 def _log(summary: RefreshSummary) -> None:
@@ -328,6 +402,7 @@ def _log(summary: RefreshSummary) -> None:
                 "action": m.action,
                 "reason": m.reason,
                 "records": m.records,
+                "kinds": m.kinds,
                 "stored": m.imported.rows_stored if m.imported else 0,
             }
             for m in summary.months

@@ -82,12 +82,16 @@ def test_a_month_keeps_each_crime_once_under_the_first_area_that_brought_it(tmp_
     folder.store_piece("E05001262", [{"id": 1, "month": "2018-06"}])  # nothing of its own
 
     files = folder.assemble(
-        [
-            ("E05001260", "E05001260"),
-            ("E05001261", "E05001261-0"),
-            ("E05001261", "E05001261-1"),
-            ("E05001262", "E05001262"),
-        ]
+        {
+            "crimes": [
+                ("E05001260", "E05001260"),
+                ("E05001261", "E05001261-0"),
+                ("E05001261", "E05001261-1"),
+                ("E05001262", "E05001262"),
+            ],
+            "stops": [],
+            "outcomes": [],
+        }
     )
 
     held = {area: [r["id"] for r in json.loads(path.read_bytes())] for area, path in files.items()}
@@ -98,3 +102,43 @@ def test_a_month_keeps_each_crime_once_under_the_first_area_that_brought_it(tmp_
     assert reopened.complete and reopened.holds("E05001261-1")
     # Another publication's answers are out of date: the folder starts again.
     assert not MonthFolder.open(tmp_path, "2018-06", "2018-07", "digest").holds("E05001260")
+
+
+def test_stops_seen_by_two_polygons_are_kept_once_but_two_people_searched_together_stay_two(tmp_path):
+    from saferhood.policeapi.state import MonthFolder
+
+    alike = {"datetime": "2019-12-01T01:48:53+00:00", "type": "Person search", "location": None}
+    other = {**alike, "gender": "Female"}
+    outcome = {
+        "category": {"code": "x", "name": "X"},
+        "date": "2019-12",
+        "person_id": None,
+        "crime": {"id": 7},
+    }
+    folder = MonthFolder.open(tmp_path, "2019-12", "2019-12", "digest")
+    folder.store_piece("stops/A", [alike, alike, other])  # two people searched together, and one more
+    folder.store_piece("stops/B", [alike, other])  # the same point seen from the next polygon
+    folder.store_piece("outcomes/A", [outcome])
+    folder.store_piece("outcomes/B", [outcome, {**outcome, "person_id": 1}])
+
+    files = folder.assemble(
+        {
+            "crimes": [],
+            "stops": [("A", "stops/A"), ("B", "stops/B")],
+            "outcomes": [("A", "outcomes/A"), ("B", "outcomes/B")],
+        }
+    )
+
+    held = {key: json.loads(path.read_bytes()) for key, path in files.items()}
+    assert held["stops/A"] == [alike, alike, other] and "stops/B" not in held
+    assert held["outcomes/A"] == [outcome] and held["outcomes/B"] == [{**outcome, "person_id": 1}]
+    assert folder.kinds == {
+        "crimes": {"records": 0, "duplicates": 0},
+        "stops": {"records": 3, "duplicates": 2},
+        "outcomes": {"records": 2, "duplicates": 1},
+    }
+    assert sorted(p.name for p in folder.import_dir.iterdir()) == [
+        "police-uk-api-outcomes_2019-12_A_published-2019-12.json",
+        "police-uk-api-outcomes_2019-12_B_published-2019-12.json",
+        "police-uk-api-stops_2019-12_A_published-2019-12.json",
+    ]

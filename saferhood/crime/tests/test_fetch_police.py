@@ -128,7 +128,8 @@ def test_an_interrupted_fetch_resumes_with_only_the_missing_polygons(db, police_
     assert not first & set(second)  # nothing fetched twice
     assert len(second) == len(set(second)) == 24 - 7
     (month,) = summary.fetched
-    assert (month.pieces_reused, month.pieces_fetched) == (7, 17)
+    # The 7 crime answers held; the other 17 fetched, then every ward's stops and outcomes.
+    assert (month.pieces_reused, month.pieces_fetched) == (7, 17 + 24 + 24)
     assert stored_by_type().to_dict() == expected.to_dict()
 
 
@@ -216,7 +217,7 @@ def test_requests_keep_to_the_rate_limit(db, police_uk, settings):
     refresh_police()
 
     times = [e.at for e in police_uk.log]
-    assert len(times) == 26
+    assert len(times) == 2 + 3 * 24  # the two dates, then each ward's crimes, stops and outcomes
     for i, t in enumerate(times):  # never more than the burst plus what the rate refills
         assert t - times[0] >= (i + 1 - 5) / 40 - 0.01
 

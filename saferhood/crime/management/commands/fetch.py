@@ -14,12 +14,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 class Command(BaseCommand):
     help = (
-        "Fetch data from an API: 'police' (police.uk street-level crime and ASB for the partnership's wards)."
+        "Fetch data from an API: 'police' (police.uk street-level crime and ASB, stop and search and "
+        "outcomes for the partnership's wards)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="what", required=True)
-        police = sub.add_parser("police", help="police.uk street-level crime and ASB, month by month")
+        police = sub.add_parser(
+            "police",
+            help="police.uk street-level crime and ASB, stop and search and outcomes, month by month",
+        )
         police.add_argument(
             "--month",
             action="append",
