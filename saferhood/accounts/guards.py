@@ -89,3 +89,22 @@ class PartnerAuth(SessionAuth):
         if why is not None:
             raise HttpError(403, why)
         return user
+
+
+def role_page(
+    may: Callable[[Any], bool], *, what: str, wanted: str, refusal: str
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A page for some roles only (``may(user)``): sign-in first, then the styled 403 with
+    ``refusal`` (a ``denied`` row in the audit trail) — before the method or the body is looked at."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not may(request.user):
+                _deny(request, what, wanted)
+                raise PermissionDenied(refusal)
+            return view(request, *args, **kwargs)
+
+        return login_required(guarded)
+
+    return decorate

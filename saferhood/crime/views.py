@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from saferhood.accounts.guards import role_page
 from saferhood.accounts.roles import may_import
 from saferhood.core import audit
 from saferhood.core.forms import error_summary
@@ -73,22 +70,8 @@ class UploadForm(forms.Form):
         return data
 
 
-def import_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in, then a role that may import (else the styled 403, audited) — before any body is read."""
-
-    @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not may_import(request.user):
-            audit.record(
-                AuditAction.DENIED,
-                request=request,
-                object_type="data upload",
-                detail={"wanted": "import", "path": request.path},
-            )
-            raise PermissionDenied(REFUSAL)
-        return view(request, *args, **kwargs)
-
-    return login_required(guarded)
+# Signed in, then a role that may import (else the styled 403, audited) — before any body is read.
+import_required = role_page(may_import, what="data upload", wanted="import", refusal=REFUSAL)
 
 
 @csrf_exempt  # the CSRF check reads the body: it runs in _receive, after the upload handlers are set

@@ -6,18 +6,15 @@ For analysts, agency admins and system admins (``may_see_jobs``); anyone else ge
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from saferhood.accounts.guards import role_page
 from saferhood.accounts.roles import RoleCode, roles_of
 from saferhood.core import audit
 from saferhood.jobs.models import Job, JobState
@@ -39,23 +36,8 @@ def nav(request: HttpRequest) -> dict[str, Any]:
     return {"can_see_jobs": user is not None and user.is_authenticated and may_see_jobs(user)}
 
 
-def jobs_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Sign-in first, then the styled 403 (audited) for anyone but analysts and admins — before
-    the method or the body is looked at."""
-
-    @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not may_see_jobs(request.user):
-            audit.record(
-                "denied",
-                request=request,
-                object_type="jobs.job",
-                detail={"wanted": "jobs", "path": request.path},
-            )
-            raise PermissionDenied(REFUSAL)
-        return view(request, *args, **kwargs)
-
-    return login_required(guarded)
+# Sign-in first, then the styled 403 (audited) for anyone but analysts and admins.
+jobs_page = role_page(may_see_jobs, what="jobs.job", wanted="jobs", refusal=REFUSAL)
 
 
 @jobs_page

@@ -112,6 +112,21 @@ def chromium() -> Iterator[object]:
             browser.close()
 
 
+@contextmanager
+def csp_checked_page(browser, base: str) -> Iterator[object]:
+    """A fresh browser context's page on ``base``; when the block ends, fails if any page broke
+    its own Content-Security-Policy (Chromium reports each refusal on the console)."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=base)
+    page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    try:
+        yield page
+    finally:
+        context.close()
+    assert violations == [], f"the pages broke their own Content-Security-Policy: {violations}"
+
+
 def assert_accessible(page) -> None:
     """axe-core finds no WCAG 2.0/2.1/2.2 A or AA violation on the page as shown.
 

@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from harness import SCREENSHOTS, assert_accessible, chromium, manage, running_server, server_env
+from harness import (
+    SCREENSHOTS,
+    assert_accessible,
+    chromium,
+    csp_checked_page,
+    manage,
+    running_server,
+    server_env,
+)
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -57,13 +65,8 @@ def browser(server):
 @pytest.fixture
 def page(browser, server):
     base, _ = server
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=base)
-    page = context.new_page()
-    violations: list[str] = []
-    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-    yield page
-    context.close()
-    assert violations == [], f"the pages broke their own Content-Security-Policy: {violations}"
+    with csp_checked_page(browser, base) as page:
+        yield page
 
 
 def sign_in(page, username: str, password: str = PASSWORD, next_url: str = "/notes/") -> None:

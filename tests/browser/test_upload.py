@@ -13,7 +13,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from harness import ROOT, SCREENSHOTS, assert_accessible, chromium, manage, running_server, server_env
+from harness import (
+    ROOT,
+    SCREENSHOTS,
+    assert_accessible,
+    chromium,
+    csp_checked_page,
+    manage,
+    running_server,
+    server_env,
+)
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -74,18 +83,13 @@ def browser(server):
 @pytest.fixture
 def page(browser, server):
     base = server[0]
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=base)
-    page = context.new_page()
-    violations: list[str] = []
-    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-    page.goto("/sign-in/?next=/data/upload/")
-    page.get_by_label("Username").fill("ann")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
-    yield page
-    context.close()
-    assert violations == [], f"the pages broke their own Content-Security-Policy: {violations}"
+    with csp_checked_page(browser, base) as page:
+        page.goto("/sign-in/?next=/data/upload/")
+        page.get_by_label("Username").fill("ann")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+        yield page
 
 
 def runs(db: Path) -> int:
