@@ -129,6 +129,15 @@ def _months_between(start: str, end: str) -> int:
 ERRORS: list[dict] = []  # requests that did not answer 200: reported, not hidden
 
 
+def _what_went_wrong(body: str) -> str:
+    """A page's error summary as text (e.g. over the analysis budget), else the end of the body."""
+    import re
+
+    found = re.search(r'govuk-error-summary__list">(.*?)</ul>', body, re.S)
+    text = re.sub(r"<[^>]+>", " ", found.group(1)) if found else body[-300:]
+    return " ".join(text.split())[:400]
+
+
 def _time_get(client, url: str, params: dict | None = None) -> float:
     t0 = time.perf_counter()
     try:
@@ -136,7 +145,7 @@ def _time_get(client, url: str, params: dict | None = None) -> float:
     except Exception as exc:  # the test client re-raises a view's exception
         status, detail = 500, f"{type(exc).__name__}: {exc}"
     else:
-        status, detail = response.status_code, response.content[-200:].decode("utf-8", "replace")
+        status, detail = response.status_code, _what_went_wrong(response.content.decode("utf-8", "replace"))
     elapsed = (time.perf_counter() - t0) * 1000
     if status != 200:
         ERRORS.append({"url": url, "params": params or {}, "status": status, "detail": detail})
@@ -245,6 +254,16 @@ def database_facts() -> dict:
     return out
 
 
+def _stage_start(stages: list[dict], call: dict) -> int:
+    """Records in the database before the stage holding ``call`` began."""
+    before = 0
+    for stage in stages:
+        if any(c is call for c in stage["import"]["calls"]):
+            return before
+        before = stage["records"]
+    return before
+
+
 def _memory_verdict(stages: list[dict]) -> dict:
     """Peak memory of each import call against the rows imported before it and its own size."""
     calls = [c for s in stages for c in s["import"]["calls"]]
@@ -252,7 +271,15 @@ def _memory_verdict(stages: list[dict]) -> dict:
     first = [c["peak_rss_mb"] for c in calls if c["rows_before"] == 0]
     # Same call sizes compared early and late in the biggest stage: the first and the last month.
     last_stage = stages[-1]["import"]["calls"]
+    # Least squares: peak = a + b * (rows of the call's largest file) + c * (rows imported before it).
+    import numpy as np
+
+    x = np.array([[1.0, c["largest_file_rows"], c["rows_before"] + _stage_start(stages, c)] for c in calls])
+    coef = np.linalg.lstsq(x, np.array(peaks), rcond=None)[0]
     return {
+        "fit": "per import call: peak RSS = a + b x rows of its largest file + c x rows already in the database",
+        "mb_per_10k_rows_of_the_largest_file": round(float(coef[1]) * 1e4, 2),
+        "mb_per_million_rows_already_imported": round(float(coef[2]) * 1e6, 2),
         "peak_rss_mb_by_stage": [s["import"]["peak_rss_mb"] for s in stages],
         "rows_imported_by_stage": [s["import"]["rows"] for s in stages],
         "peak_rss_mb_first_and_last_call_of_last_stage": [
