@@ -48,6 +48,8 @@ def _ensure_postgres(argv: list[str]) -> None:
 
 def _setup_django() -> None:
     os.environ.setdefault("SAFERHOOD_PROFILE", "dev")
+    # Production's setting: with DEBUG on, Django logs every query's SQL (time and memory).
+    os.environ.setdefault("DEBUG", "0")
     os.environ["DJANGO_SETTINGS_MODULE"] = "saferhood.settings"
     import django
 
@@ -97,8 +99,28 @@ def load_geography() -> dict:
     }
 
 
-def areas_by_level(pfa_codes: set[str]) -> dict[str, list[str]]:
-    """Codes of the LSOAs (2011), wards, local authorities and forces inside the given forces."""
+def areas_with_records() -> set[str]:
+    """Codes of the LSOAs, wards and local authorities the loaded records were placed in.
+
+    The geography holds older ward and local-authority codes too (WD20, WD21, LAD20 beside the
+    newest), which hold no records: profiles of those say "no data" quickly and would flatter the
+    figures, so they are not drawn.
+    """
+    from django.db import connection
+
+    codes: set[str] = set()
+    with connection.cursor() as cursor:
+        for column in ("lsoa_code", "ward_code"):
+            cursor.execute(f"select distinct {column} from crime_monthlycount")
+            codes |= {row[0] for row in cursor.fetchall()}
+        cursor.execute("select distinct lad_code from crime_runcoverage")
+        codes |= {row[0] for row in cursor.fetchall()}
+    return codes
+
+
+def areas_by_level(pfa_codes: set[str], with_records: set[str] | None = None) -> dict[str, list[str]]:
+    """Codes of the LSOAs (2011), wards, local authorities and forces inside the given forces (of the
+    first three, only those in ``with_records`` when given)."""
     from saferhood.areas.models import Area
 
     rows = list(Area.objects.order_by().values_list("id", "code", "level", "parent_id", "vintages"))
@@ -115,7 +137,11 @@ def areas_by_level(pfa_codes: set[str]) -> dict[str, list[str]]:
 
     out: dict[str, list[str]] = {"lsoa": [], "ward": [], "lad": [], "pfa": []}
     for pk, code, level, _, vintages in rows:
-        if level in out and (level != "lsoa" or "LSOA11" in vintages) and force_of(pk) in pfa_codes:
+        if level not in out or (level == "lsoa" and "LSOA11" not in vintages):
+            continue
+        if level != "pfa" and with_records is not None and code not in with_records:
+            continue
+        if force_of(pk) in pfa_codes:
             out[level].append(code)
     return {level: sorted(codes) for level, codes in out.items()}
 
@@ -364,7 +390,7 @@ def main(argv: list[str] | None = None) -> None:
             floor = copy_floor([p for month in by_month for p in month])
             loaded += new
             facts = database_facts()
-            areas = areas_by_level({forces[s]["pfa_code"] for s in loaded})
+            areas = areas_by_level({forces[s]["pfa_code"] for s in loaded}, areas_with_records())
             print(f"stage {k + 1}: {facts}; measuring", flush=True)
             queries = measure_queries(client, areas, args.requests, args.pages, seed=k)
             stage = {
