@@ -7,13 +7,14 @@ The rows are the real Staffordshire 2022 street records, resampled:
 
 - which LSOAs: every LSOA 2011 of England and Wales (ONS LSOA11 → ward → LAD 2020, LAD → police
   force area 2020), each force's file holding its own LSOAs;
-- how many per LSOA: each LSOA gets a rate drawn from the real LSOAs' rates (records per LSOA-month
-  in the Staffordshire files, relative to their mean), so some LSOAs are ten times busier than
-  others as in the real data; a file's rows are Poisson around its LSOAs' total;
-- what each row is: a real row drawn at random gives the crime type (so the mix and the ASB
-  share are the real ones), the last outcome, the "On or near" label, and the point's offset from
-  its own LSOA's centroid, which is added to the new LSOA's centroid (so points scatter around an
-  LSOA as real snap points do); real rows published without a location stay without one;
+- each LSOA takes a real one as its donor (drawn at random among the Staffordshire LSOAs): its
+  rate (records per LSOA-month relative to the mean, so some LSOAs are ten times busier than
+  others as in the real data) and its rows; a file's rows are Poisson around its LSOAs' total;
+- what each row is: a row of the donor drawn at random gives the crime type (so the mix and the
+  ASB share are the real ones), the last outcome, the "On or near" label, and the point's offset
+  from the donor's centroid, which is added to the new LSOA's centroid, so records share snap
+  points and labels as police.uk's do (repeat locations are real ones); rows without a location
+  come as often as police.uk publishes them;
 - Crime IDs are new random 64-hex IDs (ASB rows have none, as published).
 
 Pure (no Django, no database): the tests call it at small scale. Files are written once into a
@@ -41,7 +42,7 @@ HEADER = (
     "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
     "Crime type,Last outcome category,Context\n"
 )
-GENERATOR_VERSION = 1  # bump when the files' content changes, so old caches are not reused
+GENERATOR_VERSION = 2  # bump when the files' content changes, so old caches are not reused
 
 # police.uk's force slugs where slugifying the ONS force-area name does not give them.
 SLUG_OVERRIDES = {
@@ -132,7 +133,10 @@ class RealRows:
     has_id: np.ndarray  # bool: published with a Crime ID (ASB never is)
     location: np.ndarray  # the label, CSV-escaped
     tail: np.ndarray  # "Crime type,Last outcome category," (Context is always empty)
-    lsoa_rates: np.ndarray  # records per LSOA-month of each real LSOA, divided by their mean
+    lsoa_rates: np.ndarray  # records per LSOA-month of each real (donor) LSOA, divided by their mean
+    donor_rows: np.ndarray  # indices of the located rows, grouped by donor LSOA
+    donor_start: np.ndarray  # where each donor's rows begin in donor_rows
+    unlocated: np.ndarray  # indices of the rows published without a location
 
 
 def load_real_rows(street: Path = STREET, centroids: Path | None = None) -> RealRows:
@@ -148,10 +152,15 @@ def load_real_rows(street: Path = STREET, centroids: Path | None = None) -> Real
     c_lon = lsoa.map(cen["longitude"]).to_numpy(float)
     dlat = np.where(located, lat - c_lat, 0.0)
     dlon = np.where(located, lon - c_lon, 0.0)
-    # Rows in the force's own LSOAs (a few are across its border) give the rate per LSOA-month.
+    # Each LSOA of the force's own (a few rows are across its border: an LSOA with one or two
+    # stray rows is not its own) is a donor: a new LSOA takes one donor's rows, so its rate, its
+    # snap points (records share them, as police.uk's do) and their labels are a real LSOA's.
     per_lsoa = lsoa[located].value_counts()
-    per_lsoa = per_lsoa[per_lsoa >= 3]  # an LSOA with one or two stray rows is not the force's own
+    per_lsoa = per_lsoa[per_lsoa >= 3].sort_index()
     rates = per_lsoa.to_numpy(float)
+    own = located & lsoa.isin(per_lsoa.index).to_numpy()
+    donor_rows = np.flatnonzero(own)[np.argsort(lsoa[own].to_numpy(), kind="stable")]
+    donor_start = np.concatenate([[0], np.cumsum(per_lsoa.to_numpy())])
     return RealRows(
         located=located,
         dlat=dlat,
@@ -162,6 +171,9 @@ def load_real_rows(street: Path = STREET, centroids: Path | None = None) -> Real
             rows["Crime type"].map(_csv_field) + "," + rows["Last outcome category"].map(_csv_field) + ","
         ).to_numpy(),
         lsoa_rates=rates / rates.mean(),
+        donor_rows=donor_rows,
+        donor_start=donor_start,
+        unlocated=np.flatnonzero(~located),
     )
 
 
@@ -170,18 +182,20 @@ class Plan:
     """How many rows each force-month file gets, and how busy each LSOA is."""
 
     months: list[str]
-    weights: np.ndarray  # per LSOA of the geography
+    weights: np.ndarray  # per LSOA of the geography: its donor's rate
+    donor: np.ndarray  # per LSOA of the geography: the real LSOA whose rows it takes
     rows: np.ndarray  # (force, month) → rows
 
 
 def make_plan(geo: NationalGeography, real: RealRows, total_rows: int, months: list[str], seed: int) -> Plan:
     """Per-LSOA rates drawn from the real ones; per-file rows Poisson around their expected total."""
     rng = np.random.default_rng([seed, 0])
-    weights = rng.choice(real.lsoa_rates, size=len(geo.lsoa), replace=True)
+    donor = rng.integers(0, len(real.lsoa_rates), size=len(geo.lsoa))
+    weights = real.lsoa_rates[donor]
     per_force = np.bincount(geo.force, weights=weights, minlength=len(geo.forces))
     expected = per_force / per_force.sum() * total_rows / len(months)
     rows = rng.poisson(np.repeat(expected[:, None], len(months), axis=1))
-    return Plan(months=list(months), weights=weights, rows=np.maximum(rows, 1))
+    return Plan(months=list(months), weights=weights, donor=donor, rows=np.maximum(rows, 1))
 
 
 def file_text(
@@ -194,7 +208,12 @@ def file_text(
     mine = np.flatnonzero(geo.force == force)
     w = plan.weights[mine]
     lsoa = mine[rng.choice(len(mine), size=n, p=w / w.sum())]
-    src = rng.integers(0, len(real.located), size=n)
+    # A row of the LSOA's donor, or (as often as police.uk publishes one) a row without location.
+    donor = plan.donor[lsoa]
+    first, count = real.donor_start[donor], np.diff(real.donor_start)[donor]
+    src = real.donor_rows[first + (rng.random(n) * count).astype(np.int64)]
+    unlocated = rng.random(n) < len(real.unlocated) / len(real.located)
+    src[unlocated] = real.unlocated[rng.integers(0, len(real.unlocated), size=int(unlocated.sum()))]
     located = real.located[src]
     lat = np.round(geo.lat[lsoa] + real.dlat[src], 6)
     lon = np.round(geo.lon[lsoa] + real.dlon[src], 6)

@@ -152,3 +152,20 @@ def test_the_cache_is_written_once_and_reused(centroids, tmp_path, monkeypatch):
     stamps = [f.stat().st_mtime_ns for f in files]
     assert nd.build_cache(tmp_path, 4_300, months=nd.MONTHS[:2]) == first
     assert [f.stat().st_mtime_ns for f in files] == stamps
+
+
+def test_records_share_snap_points_as_the_real_ones_do(geo, real):
+    """Records per distinct point in a month: repeat locations depend on it (police.uk snaps every
+    record to one of a few points per street), so a point per record would misstate their cost."""
+    source = frame((nd.STREET / "2022-06" / "2022-06-staffordshire-street.csv").read_text())
+    force = int(geo.forces.index[geo.forces["slug"] == "west-midlands"][0])
+    full_scale = nd.make_plan(geo, real, 20_000_000, nd.MONTHS, seed=5)
+    made = frame(nd.file_text(geo, real, full_scale, force, 0, seed=5))
+
+    def per_point(rows: pd.DataFrame) -> float:
+        located = rows[rows["LSOA code"] != ""]
+        return len(located) / len(located.drop_duplicates(["Longitude", "Latitude"]))
+
+    # At full scale, per LSOA-month both have about 13-16 records, so their sharing is comparable.
+    assert per_point(made) == pytest.approx(per_point(source), rel=0.3)
+    assert per_point(made) > 1.5
