@@ -5,7 +5,7 @@
 #   make env-file  write the local settings file (dev profile, new secret key, SQLite path) unless it exists
 #   make test      install (+ chromium, postgresql), ruff, migrations check, pytest on SQLite then PostgreSQL
 #   make bench     install, run the benchmarks (results in benchmarks/results/)
-#   make bench-national  install, national scale on PostgreSQL: 20M+ records, 43 forces (about an hour)
+#   make bench-national  install, national scale on PostgreSQL: 20M+ records, 43 forces (about half an hour)
 #
 # Install steps are guarded by stamp files, so a second run is quick.
 
