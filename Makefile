@@ -6,6 +6,7 @@
 #   make env-file  write the local settings file (dev profile, new secret key, SQLite path) unless it exists
 #   make test      install (+ chromium, postgresql), ruff, migrations check, pytest on SQLite then PostgreSQL
 #   make bench     install, run the benchmarks (results in benchmarks/results/)
+#   make bench-national  install, national scale on PostgreSQL: 20M+ records, 43 forces (about half an hour)
 #
 # Install steps are guarded by stamp files, so a second run is quick.
 
@@ -24,13 +25,14 @@ DEMO_USER ?= analyst
 DEMO_PASSWORD ?= sandwell-demo-2026
 export DEMO_PASSWORD
 
-.PHONY: help install run test bench lint clean
+.PHONY: help install run test bench bench-national lint clean
 
 help:
 	@echo "make run       set everything up and serve Saferhood at http://127.0.0.1:8000"
 	@echo "make env-file  write .env (dev profile, new secret key, SQLite path) unless it exists"
 	@echo "make test      set everything up and run the whole test suite (SQLite, then PostgreSQL)"
 	@echo "make bench     run the benchmarks (results in benchmarks/results/)"
+	@echo "make bench-national  national scale on PostgreSQL (20M+ records; benchmarks/results/national.json)"
 
 install: .venv/.saferhood-installed .venv/.saferhood-compiled $(GOVUK_DST)/.installed $(GOVUK_DST)/.maps
 	@# Our own sources change between installs: compile them on every install (only changed files
@@ -126,6 +128,11 @@ bench: install
 	SAFERHOOD_PROFILE=dev $(PY) -m benchmarks.run
 	SAFERHOOD_PROFILE=dev $(PY) -m benchmarks.analytics_bench
 	SAFERHOOD_PROFILE=dev $(PY) -m benchmarks.pages_bench
+
+# Not part of make test: a throwaway PostgreSQL server (unless DATABASE_URL names one; PGTEST_PORT
+# picks its port), 20M+ generated records cached under var/national. SCALE=0.01 for a quick run.
+bench-national: install
+	SAFERHOOD_PROFILE=dev $(PY) -m benchmarks.national_bench --scale $${SCALE:-1}
 
 clean:
 	rm -rf $(GOVUK_DST) node_modules .venv/.saferhood-installed test-results

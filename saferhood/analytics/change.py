@@ -123,15 +123,24 @@ def estimate_dispersion(
     exposure = np.asarray(days, dtype=float)
     t = np.arange(len(y), dtype=float) if positions is None else np.asarray(positions, dtype=float)
     x = np.column_stack([np.ones_like(t), t - t.mean()])
-    beta = np.array([np.log(y.sum() / exposure.sum()), 0.0])
+    flat = np.array([np.log(y.sum() / exposure.sum()), 0.0])
+    beta, df = flat, len(y) - 2
     for _ in range(100):
         mu = exposure * np.exp(x @ beta)
-        step = np.linalg.solve(x.T @ (mu[:, None] * x), x.T @ (y - mu))
+        try:
+            step = np.linalg.solve(x.T @ (mu[:, None] * x), x.T @ (y - mu))
+        except np.linalg.LinAlgError:
+            step = np.array([np.nan, np.nan])
+        if not np.isfinite(step).all():
+            # Every record at one end of the window (one crime in its last month): the trend's
+            # fit runs off to infinity. No trend then, which can only widen the dispersion.
+            beta, df = flat, len(y) - 1
+            break
         beta = beta + step
         if np.max(np.abs(step)) < 1e-12:
             break
     mu = exposure * np.exp(x @ beta)
-    return float(np.sum((y - mu) ** 2 / mu) / (len(y) - 2))
+    return float(np.sum((y - mu) ** 2 / mu) / df)
 
 
 @dataclass(frozen=True)

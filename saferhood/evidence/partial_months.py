@@ -47,7 +47,8 @@ def partial_reason(share: float) -> str:
 
 def run_totals(keys: set[tuple[int, datetime, str]]) -> dict[tuple[int, datetime, str], dict[str, int]]:
     """Records per month for each (run, created, local authority), read from the count table once."""
-    missing = {k for k in keys if k not in _TOTALS}
+    held = {k: _TOTALS[k] for k in keys if k in _TOTALS}  # before the cache may be emptied below
+    missing = keys - held.keys()
     if missing:
         runs = {run for run, _, _ in missing}
         lads = {lad for _, _, lad in missing}
@@ -64,8 +65,8 @@ def run_totals(keys: set[tuple[int, datetime, str]]) -> dict[tuple[int, datetime
         if len(_TOTALS) > _MAX_HELD:
             _TOTALS.clear()
         for key in missing:
-            _TOTALS[key] = dict(found.get(key, {}))
-    return {k: _TOTALS[k] for k in keys}
+            held[key] = _TOTALS[key] = dict(found.get(key, {}))
+    return held
 
 
 def partial_months(totals: dict[tuple[str, str], int]) -> dict[tuple[str, str], float]:

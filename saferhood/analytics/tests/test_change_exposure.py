@@ -108,3 +108,13 @@ def test_dispersion_is_floored_at_one_and_needs_six_months():
                                           (0.001, "0.001"), (0.0456, "0.046"), (1.0, "1.000")])  # fmt: skip
 def test_p_values_are_never_printed_as_zero(p, text):
     assert p_value_text(p) == text
+
+
+@pytest.mark.parametrize("counts", [[0] * 11 + [1], [0] * 11 + [3], [2] + [0] * 11])
+def test_dispersion_of_records_all_at_one_end_of_the_window(counts):
+    # A quiet LSOA with one crime in the last month of the year: the trend's fit has no finite
+    # answer, and the profile API used to answer 500 (numpy "Singular matrix"). Found by
+    # make bench-national. Without a trend, the dispersion is the plain Pearson statistic.
+    phi = estimate_dispersion(counts, [30] * 12)
+    rate = sum(counts) / 12
+    assert phi == pytest.approx(sum((c - rate) ** 2 / rate for c in counts) / 11)

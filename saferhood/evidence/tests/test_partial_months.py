@@ -106,3 +106,17 @@ def test_a_small_areas_low_month_is_not_flagged_by_chance():
     # The same shape at 1,000 a month is a partial month.
     large = {key: n * 1000 // 90 for key, n in small.items()}
     assert set(partial_months(large)) == {("E0", "2024-06")}
+
+
+def test_profiles_answer_when_the_run_totals_cache_empties_itself(loaded, client, monkeypatch):
+    # The per-process cache of run totals empties itself when full. A request holding some of its
+    # keys cached and others not used to fail with a KeyError (HTTP 500) at that moment: found by
+    # make bench-national, where a force's profile needs a thousand keys.
+    from saferhood.evidence import partial_months
+
+    west_midlands = "E23000014"
+    monkeypatch.setattr(partial_months, "_MAX_HELD", 0)  # full from the first key on
+    profile(client, BIRMINGHAM, START, END)  # Birmingham's totals cached
+    answered = profile(client, west_midlands, START, END)  # Birmingham's cached, six LADs not
+    partial_months._TOTALS.clear()
+    assert answered == profile(client, west_midlands, START, END)
