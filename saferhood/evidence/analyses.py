@@ -184,6 +184,12 @@ def hotspot_grid(area: Area, period: Period, type_value: str | None, params: Gri
     grid = _grid(points, params.cell, area, params.distance)
     counts = count_points(grid, x, y)
     bandwidth = params.bandwidth or default_bandwidth(x, y)
+    rule = "set by the analyst" if params.bandwidth else BANDWIDTH_RULE
+    if not bandwidth > 0:
+        # Every record on one spot (police.uk snaps records to a few thousand points; a quiet
+        # LSOA's month can share one): no spread to choose a bandwidth from, so one cell's width.
+        bandwidth = float(grid.cell_size)
+        rule = "one cell's width: every record is on one point, so there is no spread to choose from"
     distinct = len(points.records[["x", "y"]].drop_duplicates())
     budget_lib.check_kde(
         grid.nx,
@@ -201,7 +207,7 @@ def hotspot_grid(area: Area, period: Period, type_value: str | None, params: Gri
     parameters.update(
         cell=grid.cell_size,
         bandwidth=round(bandwidth * params.bandwidth_adjust, 1),
-        bandwidth_rule="set by the analyst" if params.bandwidth else BANDWIDTH_RULE,
+        bandwidth_rule=rule,
         neighbours="queen (the 8 cells around, and the cell itself)"
         if params.distance is None
         else f"cells within {params.distance:g} m (and the cell itself)",

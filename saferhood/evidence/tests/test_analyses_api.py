@@ -18,6 +18,7 @@ from django.test import Client
 from pyproj import Transformer
 from scipy import stats
 
+from saferhood.accounts.tests.conftest import make_user
 from saferhood.crime.importers import import_police
 from saferhood.crime.importers.counts import import_counts
 from saferhood.crime.tests.independent import SOURCE, count_files
@@ -220,3 +221,26 @@ def test_bad_parameters_are_422_naming_them(
     response = client.get(f"/api/v1/areas/{STAFFORD}/{route}", query)
     assert response.status_code == 422, response.content
     assert f"'{parameter}'" in response.json()["detail"]
+
+
+def test_an_lsoa_month_with_every_record_on_one_point_still_has_a_map(
+    client: Client, loaded, stafford: pd.DataFrame
+) -> None:
+    """police.uk snaps records to points: a quiet LSOA's month can hold several records on one. The
+    hotspot map then has no spread to choose a bandwidth from; it used to answer 400 (API and page)."""
+    from saferhood.areas.models import Area
+
+    located = stafford.groupby(["LSOA code", "Month"]).agg(n=("x", "size"), points=("x", "nunique"))
+    on_one = located[(located.n >= 2) & (located.points == 1)].reset_index()
+    on_one = on_one[on_one["LSOA code"].isin(Area.objects.values_list("code", flat=True))]
+    assert len(on_one) > 0  # the real files have such months
+    lsoa, month, n = on_one.iloc[0][["LSOA code", "Month", "n"]]
+    query = {"from": month, "to": month, "cell": 100}
+    body = client.get(f"/api/v1/areas/{lsoa}/hotspots", query).json()
+    assert body["records"] == n
+    assert body["parameters"]["bandwidth"] == body["grid"]["cell_size_m"] == 100
+    assert "every record is on one point" in body["parameters"]["bandwidth_rule"]
+    assert sum(f["properties"]["count"] for f in body["features"]) == n
+    client.force_login(make_user("stafford-analyst", "csp-team", "analyst"))
+    page = client.get(f"/areas/{lsoa}/", {"from": month, "to": month})
+    assert page.status_code == 200
