@@ -20,6 +20,8 @@ import json
 import threading
 import time
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -300,3 +302,20 @@ if __name__ == "__main__":  # python -m saferhood.crime.tests.policeuk_replay [-
         replay._server.serve_forever()
     except KeyboardInterrupt:
         pass
+
+
+@contextmanager
+def serving(replay: ReplayPoliceUk, settings, fetch_dir: Path) -> Iterator[ReplayPoliceUk]:
+    """Point the refresh at ``replay`` (fast, few retries, Sandwell as the partnership) while it runs."""
+    replay.start()
+    settings.SAFERHOOD_POLICE_UK_URL = replay.url
+    settings.SAFERHOOD_POLICE_UK_RATE = 1000
+    settings.SAFERHOOD_POLICE_UK_BURST = 1000
+    settings.SAFERHOOD_POLICE_UK_ATTEMPTS = 3
+    settings.SAFERHOOD_POLICE_UK_BACKOFF = 0.01
+    settings.SAFERHOOD_FETCH_DIR = fetch_dir
+    settings.SAFERHOOD_PARTNERSHIP_LADS = ["E08000028"]
+    try:
+        yield replay
+    finally:
+        replay.stop()

@@ -21,7 +21,7 @@ from shapely.geometry import shape
 from saferhood.crime.importers import import_police
 from saferhood.crime.models import CRIME_TYPES, CrimeRecord, ImportRun
 from saferhood.crime.policeuk.refresh import RefreshError, refresh_police
-from saferhood.crime.tests.policeuk_replay import SANDWELL_API, ReplayPoliceUk, load_records
+from saferhood.crime.tests.policeuk_replay import SANDWELL_API, ReplayPoliceUk, load_records, serving
 
 ROOT = Path(__file__).resolve().parents[3]
 SANDWELL_WARDS = ROOT / "demo/geography/ons-census-merged-wards-2011-west-midlands/E08000028.geojson"
@@ -50,16 +50,8 @@ def records() -> list[dict]:
 
 @pytest.fixture
 def police_uk(records, settings, tmp_path):
-    server = ReplayPoliceUk(records).start()
-    settings.SAFERHOOD_POLICE_UK_URL = server.url
-    settings.SAFERHOOD_POLICE_UK_RATE = 1000
-    settings.SAFERHOOD_POLICE_UK_BURST = 1000
-    settings.SAFERHOOD_POLICE_UK_ATTEMPTS = 3
-    settings.SAFERHOOD_POLICE_UK_BACKOFF = 0.01
-    settings.SAFERHOOD_FETCH_DIR = tmp_path / "fetch"
-    settings.SAFERHOOD_PARTNERSHIP_LADS = ["E08000028"]
-    yield server
-    server.stop()
+    with serving(ReplayPoliceUk(records), settings, tmp_path / "fetch") as server:
+        yield server
 
 
 def stored_by_type() -> pd.Series:

@@ -32,6 +32,7 @@ from saferhood.crime.tests.policeuk_replay import (
     load_outcomes,
     load_records,
     load_stops,
+    serving,
     stop_record,
 )
 
@@ -65,16 +66,12 @@ def answers() -> dict:
 
 @pytest.fixture
 def police_uk(answers, settings, tmp_path):
-    server = ReplayPoliceUk(answers["records"], stops=answers["stops"], outcomes=answers["outcomes"]).start()
-    settings.SAFERHOOD_POLICE_UK_URL = server.url
-    settings.SAFERHOOD_POLICE_UK_RATE = 1000
-    settings.SAFERHOOD_POLICE_UK_BURST = 1000
-    settings.SAFERHOOD_POLICE_UK_ATTEMPTS = 3
-    settings.SAFERHOOD_POLICE_UK_BACKOFF = 0.01
-    settings.SAFERHOOD_FETCH_DIR = tmp_path / "fetch"
-    settings.SAFERHOOD_PARTNERSHIP_LADS = ["E08000028"]
-    yield server
-    server.stop()
+    with serving(
+        ReplayPoliceUk(answers["records"], stops=answers["stops"], outcomes=answers["outcomes"]),
+        settings,
+        tmp_path / "fetch",
+    ) as server:
+        yield server
 
 
 def polygon_requests(server: ReplayPoliceUk) -> list:
